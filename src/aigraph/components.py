@@ -1,0 +1,146 @@
+"""The project's spaCy components, registered as factories like spaCy's own `span_ruler`.
+
+- `aigraph_concepts`: lexicon concepts found over lemmas and lower-case forms, longest match first.
+  Patterns come in through `initialize(..., concepts=...)`, so they survive `nlp.initialize()` order.
+- `aigraph_relations`: typed relations between concept spans of one sentence (see `rules.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from aigraph.lexicon import load_cues
+from aigraph.model import Concept
+from aigraph.rules import find_relations
+
+SPAN_KEY = "aigraph_concepts"
+_HYPHENS = frozenset({"-", "\u2010", "\u2011", "\u2013"})
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+
+if not Doc.has_extension("aigraph_relations"):
+    Doc.set_extension("aigraph_relations", default=None)
+
+
+def singular(word: str) -> str:
+    """A crude, context-free singular used on both sides of the match (pattern and text)."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s")):
+        return word[:-1]
+    return word
+
+
+def _token_forms(token: Token) -> set[str]:
+    """Lower-case forms match ordinary labels; the exact text (minus a plural s) matches acronyms."""
+    lower = token.lower_
+    text = token.text
+    return {singular(lower), singular(token.lemma_.lower()), lower, text, text.removesuffix("s")}
+
+
+class ConceptMatcher:
+    """Finds lexicon concepts in a Doc; writes them to `doc.spans["aigraph_concepts"]`.
+
+    Each span's `kb_id_` is the concept key and `label_` its default class.
+    """
+
+    def __init__(self, nlp: Language, name: str = "aigraph_concepts") -> None:
+        self.nlp = nlp
+        self.name = name
+        self.trie: dict[str, Any] = {}
+        self.concepts: dict[str, Concept] = {}
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        concepts: Sequence[Concept] = (),
+    ) -> None:
+        self.trie = {}
+        self.concepts = {c.key: c for c in concepts}
+        for concept in concepts:
+            for label in (concept.label, *concept.alt_labels):
+                self._add(label, concept.key)
+
+    def _add(self, label: str, key: str) -> None:
+        words = [t.text for t in self.nlp.tokenizer(label) if t.text not in _HYPHENS and not t.is_space]
+        node = self.trie
+        for word in words:
+            form = word if _ACRONYM.match(word) else singular(word.lower())
+            node = node.setdefault(form, {})
+        # First entry wins: a label shared by two concepts keeps the one sorted first (deterministic).
+        node.setdefault("", key)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        i = 0
+        while i < len(doc):
+            match = self._longest(doc, i)
+            if match is None:
+                i += 1
+                continue
+            end, key = match
+            spans.append(Span(doc, i, end, label=self.concepts[key].types[0], kb_id=key))
+            i = end
+        doc.spans[SPAN_KEY] = spans
+        return doc
+
+    def _longest(self, doc: Doc, start: int) -> tuple[int, str] | None:
+        best: tuple[int, str] | None = None
+        frontier: list[tuple[dict[str, Any], int]] = [(self.trie, start)]
+        while frontier:
+            node, i = frontier.pop()
+            if "" in node and i > start and (best is None or i > best[0]):
+                best = (i, node[""])
+            if i >= len(doc):
+                continue
+            token = doc[i]
+            if token.text in _HYPHENS and i > start and not doc[i - 1].whitespace_:
+                frontier.append((node, i + 1))  # "fine-tuning" == "fine tuning"
+                continue
+            for form in sorted(_token_forms(token)):
+                child = node.get(form)
+                if child is not None:
+                    frontier.append((child, i + 1))
+        return best
+
+    def to_bytes(self, **_: Any) -> bytes:
+        raise NotImplementedError("aigraph_concepts is initialized from the lexicon, not serialized")
+
+
+@Language.factory("aigraph_concepts")
+def make_concept_matcher(nlp: Language, name: str) -> ConceptMatcher:
+    return ConceptMatcher(nlp, name)
+
+
+class RelationFinder:
+    """Sets `doc._.aigraph_relations` to the typed relations stated in each sentence."""
+
+    def __init__(self, nlp: Language, name: str = "aigraph_relations") -> None:
+        self.name = name
+        self.concepts: dict[str, Concept] = {}
+        self.cues = load_cues()
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        concepts: Sequence[Concept] = (),
+    ) -> None:
+        self.concepts = {c.key: c for c in concepts}
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.spans.get(SPAN_KEY, []))
+        doc._.aigraph_relations = find_relations(doc, spans, self.concepts, self.cues)
+        return doc
+
+
+@Language.factory("aigraph_relations")
+def make_relation_finder(nlp: Language, name: str) -> RelationFinder:
+    return RelationFinder(nlp, name)

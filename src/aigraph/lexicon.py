@@ -1,0 +1,98 @@
+"""The data files the extractor reads: the SKOS lexicon and the relation cue words.
+
+Both live in `ontology/` (inside the installed package as `aigraph/ontology`), never in Python code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from aigraph.errors import InputError
+from aigraph.model import CLASSES, PREDICATES, Concept
+
+AIG = Namespace("https://w3id.org/aigraph/ontology#")
+CONCEPT_NS = "https://w3id.org/aigraph/concept/"
+KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def ontology_dir() -> Path:
+    """`aigraph/ontology` in an installed wheel, else `ontology/` of the source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "ontology", here.parents[1] / "ontology"):
+        if (candidate / "aigraph.ttl").is_file():
+            return candidate
+    raise InputError(f"ontology files not found beside {here}; reinstall aigraph (`pip install .`)")
+
+
+def slug(text: str) -> str:
+    """A concept key from a label: lower-case ASCII words joined by hyphens."""
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("&", " and "))
+    return "-".join(words)[:80].strip("-")
+
+
+@cache
+def load_lexicon(path: Path | None = None) -> tuple[Concept, ...]:
+    """Concepts of the SKOS lexicon, sorted by key; the default class first in `types`."""
+    source = path or ontology_dir() / "lexicon.ttl"
+    graph = Graph()
+    try:
+        graph.parse(source, format="turtle")
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"cannot read lexicon {source}: {exc}") from exc
+    concepts = []
+    for iri in sorted(set(graph.subjects(RDF.type, SKOS.Concept))):
+        concepts.append(_concept(graph, iri, source))
+    return tuple(concepts)
+
+
+def _concept(graph: Graph, iri: object, source: Path) -> Concept:
+    key = str(iri).removeprefix(CONCEPT_NS)
+    if not KEY_PATTERN.match(key):
+        raise InputError(f"{source}: concept {iri} must be {CONCEPT_NS}<key> with key like 'fine-tuning'")
+    types = sorted(c for c in CLASSES if (iri, RDF.type, AIG[c]) in graph)
+    if not types:
+        raise InputError(f"{source}: concept {key} has none of the classes {', '.join(CLASSES)}")
+    default = graph.value(iri, AIG.defaultClass)  # type: ignore[arg-type]
+    if isinstance(default, URIRef) and str(default).removeprefix(str(AIG)) in types:
+        first = str(default).removeprefix(str(AIG))
+        types = [first, *(t for t in types if t != first)]
+    label = graph.value(iri, SKOS.prefLabel)  # type: ignore[arg-type]
+    alts = sorted(str(a) for a in graph.objects(iri, SKOS.altLabel))  # type: ignore[arg-type]
+    definition = graph.value(iri, SKOS.definition)  # type: ignore[arg-type]
+    return Concept(
+        key=key,
+        label=str(label) if label is not None else key.replace("-", " "),
+        types=tuple(types),
+        alt_labels=tuple(alts),
+        definition=str(definition or ""),
+    )
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Cue lemmas per predicate, negation and hedge words (ontology/cues.toml)."""
+
+    predicates: dict[str, frozenset[str]]
+    negations: frozenset[str]
+    hedges: frozenset[str]
+    candidate_heads: frozenset[str]
+
+
+@cache
+def load_cues(path: Path | None = None) -> Cues:
+    source = path or ontology_dir() / "cues.toml"
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        preds = {p: frozenset(data["predicates"][p]["cues"]) for p in PREDICATES}
+        mods = data["modifiers"]
+        heads = frozenset(data["candidates"]["heads"])
+        return Cues(preds, frozenset(mods["negations"]), frozenset(mods["hedges"]), heads)
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read cue words from {source}: {exc}") from exc

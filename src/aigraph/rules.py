@@ -1,0 +1,122 @@
+"""Relation rules over one parsed sentence: which pairs of concept spans does the text link, and how?
+
+The classes of the two concepts pick the predicate and its direction (a Risk and an Intervention can
+only be linked by mitigatedBy, Risk first), so passive voice needs no rule of its own. The text must
+supply a cue word of that predicate: on the dependency path between the two spans (strong evidence),
+or between them in the text (weaker). A negation on the path drops the pair; a hedge lowers confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from aigraph.lexicon import Cues
+from aigraph.model import PREDICATES, Concept
+
+MAX_PATH = 10  # longer dependency paths mostly join unrelated clauses
+MAX_WINDOW = 12  # tokens between two spans for the surface-cue rule
+CONF_DEP = 0.85
+CONF_WINDOW = 0.6
+HEDGE_FACTOR = 0.75
+
+
+@dataclass(frozen=True)
+class Found:
+    """A relation found in a sentence, before it is mapped to file offsets."""
+
+    subject: Span
+    predicate: str
+    object: Span
+    rule: str
+    confidence: float
+    hedged: bool
+
+
+def find_relations(doc: Doc, spans: Sequence[Span], concepts: dict[str, Concept], cues: Cues) -> list[Found]:
+    found: list[Found] = []
+    for sent in doc.sents:
+        inside = [s for s in spans if s.start >= sent.start and s.end <= sent.end]
+        if len(inside) < 2:
+            continue
+        hedged = any(t.lower_ in cues.hedges for t in sent)
+        for i, first in enumerate(inside):
+            for second in inside[i + 1 :]:
+                if first.kb_id_ == second.kb_id_:
+                    continue
+                best = _best(first, second, concepts, cues, hedged)
+                if best is not None:
+                    found.append(best)
+    return found
+
+
+def _best(a: Span, b: Span, concepts: dict[str, Concept], cues: Cues, hedged: bool) -> Found | None:
+    best: Found | None = None
+    path = _dep_path(a, b)
+    for predicate, (domain, range_) in PREDICATES.items():
+        oriented = _orient(a, b, concepts, domain, range_)
+        if oriented is None:
+            continue
+        subject, obj = oriented
+        rule, conf = _evidence(a, b, path, cues.predicates[predicate], cues.negations)
+        if rule is None:
+            continue
+        if hedged:
+            conf *= HEDGE_FACTOR
+        if best is None or conf > best.confidence:
+            best = Found(subject, predicate, obj, rule, round(conf, 2), hedged)
+    return best
+
+
+def _orient(
+    a: Span, b: Span, concepts: dict[str, Concept], domain: tuple[str, ...], range_: tuple[str, ...]
+) -> tuple[Span, Span] | None:
+    ta, tb = set(concepts[a.kb_id_].types), set(concepts[b.kb_id_].types)
+    if ta & set(domain) and tb & set(range_):
+        return a, b
+    if tb & set(domain) and ta & set(range_):
+        return b, a
+    return None
+
+
+def _evidence(
+    a: Span, b: Span, path: list[Token] | None, cue_set: frozenset[str], negations: frozenset[str]
+) -> tuple[str | None, float]:
+    if path is not None:
+        if any(_negates(t, negations) for t in path):
+            return None, 0.0
+        for token in path:
+            if _cue(token, cue_set):
+                return f"dep:{token.lemma_.lower()}", CONF_DEP
+    between = a.doc[a.end : b.start]
+    if len(between) <= MAX_WINDOW and not any(_negates(t, negations) for t in between):
+        for token in between:
+            if _cue(token, cue_set):
+                return f"window:{token.lemma_.lower()}", CONF_WINDOW
+    return None, 0.0
+
+
+def _cue(token: Token, cue_set: frozenset[str]) -> bool:
+    return token.lemma_.lower() in cue_set or token.lower_ in cue_set
+
+
+def _negates(token: Token, negations: frozenset[str]) -> bool:
+    if token.dep_ == "neg" or token.lower_ in negations:
+        return True
+    return any(child.dep_ == "neg" for child in token.children)
+
+
+def _dep_path(a: Span, b: Span) -> list[Token] | None:
+    """Tokens on the dependency path between the two spans' roots, excluding the spans themselves."""
+    up_a = [a.root, *a.root.ancestors]
+    up_b = [b.root, *b.root.ancestors]
+    common = {t.i for t in up_a} & {t.i for t in up_b}
+    if not common:
+        return None
+    cut_a = next(k for k, t in enumerate(up_a) if t.i in common)
+    cut_b = next(k for k, t in enumerate(up_b) if t.i in common)
+    tokens = up_a[: cut_a + 1] + up_b[:cut_b][::-1]
+    path = [t for t in tokens if not (a.start <= t.i < a.end or b.start <= t.i < b.end)]
+    return path if len(path) <= MAX_PATH else None

@@ -1,0 +1,78 @@
+"""The reader: which files are read, how text is cleaned, and that offsets point into the original file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aigraph.corpus import clean, read_corpus
+from aigraph.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _verbatim(raw: str, text: str, offsets: list[int] | tuple[int, ...]) -> None:
+    """Every non-space character of the cleaned text is the character at its offset in the file."""
+    assert len(offsets) == len(text) + 1
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            assert raw[offsets[i]] == ch, (i, ch, raw[offsets[i]])
+
+
+def test_default_corpus_is_read_with_exact_offsets() -> None:
+    docs = read_corpus(ROOT / "corpus")
+    assert [d.name for d in docs] == sorted(d.name for d in docs)
+    assert len(docs) == 5  # SOURCES.md is the manifest, not a document
+    for doc in docs:
+        assert len(doc.sha256) == 64
+        _verbatim(doc.raw, doc.text, doc.offsets)
+        assert doc.blocks
+
+
+def test_markdown_markup_is_not_text_but_offsets_stay_in_the_file() -> None:
+    raw = (
+        "---\ntitle: 'Risks'\ntags: [a, b]\n---\n\n# Heading One\n\n"
+        "Some **bold** text with a [link](https://example.org/x) and [[target | wiki label]].\n"
+        'A timestamp <a class="yt" data-t="00:41:52">[00:41:52]</a> goes, &amp; stays.\n\n'
+        "- item one\n  continued here\n- item two\n"
+    )
+    text, offsets, blocks, title = clean(raw)
+    assert title == "Risks"
+    assert "title:" not in text and "**" not in text and "https" not in text and "00:41" not in text
+    assert "Some bold text with a link and wiki label." in text
+    assert "goes, & stays." in text
+    assert "item one continued here" in text
+    _verbatim(raw, text, offsets)
+    # the heading is its own block, and later blocks point at it as their heading
+    heading = next(i for i, b in enumerate(blocks) if text[b[0] : b[1]] == "Heading One")
+    assert all(b[2] == heading for b in blocks[heading + 1 :])
+    start = text.index("wiki label")
+    assert raw[offsets[start] : offsets[start + len("wiki label") - 1] + 1] == "wiki label"
+
+
+def test_hard_wrapped_paragraph_is_one_block_and_short_lines_are_not() -> None:
+    raw = (
+        "This is a long line of prose that the writer wrapped at a fixed width\n"
+        "and it goes on here to the end.\nReasoning\nShort line follows.\n"
+    )
+    text, _, blocks, _ = clean(raw)
+    pieces = [text[s:e] for s, e, _ in blocks]
+    assert pieces[0].endswith("wrapped at a fixed width and it goes on here to the end.")
+    assert "Reasoning" in pieces
+
+
+def test_errors_and_skips(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        read_corpus(tmp_path / "missing")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    with pytest.raises(InputError, match="no .txt"):
+        read_corpus(tmp_path)
+    (tmp_path / "bad.txt").write_bytes("caf\xe9".encode("latin-1"))
+    with pytest.raises(InputError, match=r"bad.txt: not valid UTF-8 \(byte 3\)"):
+        read_corpus(tmp_path)
+    (tmp_path / "bad.txt").write_bytes("\ufeffgood text".encode())
+    (tmp_path / ".hidden.md").write_text("hidden")
+    docs = read_corpus(tmp_path)
+    assert [d.name for d in docs] == ["bad.txt"]
+    assert docs[0].raw == "good text"
