@@ -66,7 +66,7 @@ def test_errors_and_skips(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         read_corpus(tmp_path / "missing")
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
-    with pytest.raises(InputError, match="no .txt"):
+    with pytest.raises(InputError, match=r"no \.txt"):
         read_corpus(tmp_path)
     (tmp_path / "bad.txt").write_bytes("caf\xe9".encode("latin-1"))
     with pytest.raises(InputError, match=r"bad.txt: not valid UTF-8 \(byte 3\)"):

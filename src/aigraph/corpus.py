@@ -24,7 +24,7 @@ MANIFEST = "SOURCES.md"  # the corpus provenance manifest at the root is not a d
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}[.)])[ \t]+")
-_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*$")
 
 # Inline markup, tried left to right. Each alternative names what to keep (group `keep`) or nothing.
 _INLINE = re.compile(
@@ -56,7 +56,8 @@ def read_corpus(root: str | Path) -> list[Document]:
         raise InputError(f"corpus folder {str(base)!r} does not exist; pass a folder of .txt or .md files")
     if base.is_file():
         return [read_document(base, base.parent)]
-    files, skipped = [], []
+    files: list[Path] = []
+    skipped: list[Path] = []
     for path in sorted(base.rglob("*")):
         rel = path.relative_to(base)
         if not path.is_file() or any(part.startswith(".") for part in rel.parts):
@@ -171,10 +172,10 @@ def _blocks(raw: str, start: int) -> Iterator[tuple[str, int, int, int]]:
         stripped = line.strip()
         heading = _HEADING.match(line)
         item = _LIST_ITEM.match(line)
-        if not stripped or heading or item or cur is None or not _continues(prev_line, line, cur_kind):
-            if cur is not None:
-                yield cur_kind, cur[0], cur[1], 0
-                cur = None
+        breaks = not stripped or heading or item or not _continues(prev_line, line, cur_kind)
+        if cur is not None and breaks:
+            yield cur_kind, cur[0], cur[1], 0
+            cur = None
         prev_line = line
         if not stripped:
             continue

