@@ -39,7 +39,10 @@ def _token_forms(token: Token) -> set[str]:
     """Lower-case forms match ordinary labels; the exact text (minus a plural s) matches acronyms."""
     lower = token.lower_
     text = token.text
-    return {singular(lower), singular(token.lemma_.lower()), lower, text, text.removesuffix("s")}
+    forms = {singular(lower), singular(token.lemma_.lower()), lower, text, text.removesuffix("s")}
+    if lower.endswith("ed") and len(lower) > 4:  # the tagger misses some participles: "fine tuned"
+        forms.update((lower[:-1], lower[:-2]))
+    return forms
 
 
 class ConceptMatcher:

@@ -15,9 +15,9 @@ from spacy.tokens import Doc, Span
 import aigraph.components  # noqa: F401  (registers the spaCy factories)
 from aigraph.components import SPAN_KEY
 from aigraph.errors import BuildError
-from aigraph.lexicon import load_cues, load_lexicon
+from aigraph.lexicon import Cues, load_cues, load_lexicon
 from aigraph.model import PREDICATES, Concept, Document, Evidence, Extraction, Mention, Relation
-from aigraph.rules import Found
+from aigraph.rules import Found, topic_relations
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ def extract(documents: Iterable[Document], nlp: Language | None = None,
 
 def extract_document(nlp: Language, document: Document) -> Extraction:
     lexicon = {c.key: c for c in load_lexicon()}
+    cues = load_cues()
     out = Extraction(doc=document)
     used: dict[str, set[str]] = {}
     block_spans: dict[int, list[tuple[Span, int]]] = {}
@@ -73,7 +74,7 @@ def extract_document(nlp: Language, document: Document) -> Extraction:
     for index, (_, _, heading) in enumerate(document.blocks):
         if heading >= 0:
             for rel, ev in _heading_relations(document, block_spans.get(heading, []),
-                                              block_spans.get(index, []), lexicon):
+                                              block_spans.get(index, []), lexicon, cues):
                 _add(out, used, ev, rel, lexicon)
     for mention in out.mentions:
         concept = lexicon[mention.concept]
@@ -102,16 +103,19 @@ def _mention(document: Document, span: Span, offset: int) -> Mention:
     return Mention(concept=span.kb_id_, text=document.raw[start:end], start=start, end=end)
 
 
-def _evidence(document: Document, found: Found, offset: int) -> Evidence:
-    sent = found.subject.sent
+def _evidence(document: Document, found: Found, offset: int, topic_offset: int | None = None) -> Evidence:
+    """Evidence of a relation found in one spaCy Doc; `topic_offset` when one end comes from a heading."""
+    sent = found.sentence
     start, end = document.raw_span(offset + sent.start_char, offset + sent.end_char)
+    subject_offset = offset if topic_offset is None or found.subject.doc is sent.doc else topic_offset
+    object_offset = offset if topic_offset is None or found.object.doc is sent.doc else topic_offset
     return Evidence(
         doc=document.name,
         sentence=sent.text.strip(),
         start=start,
         end=end,
-        subject=_mention(document, found.subject, offset),
-        object=_mention(document, found.object, offset),
+        subject=_mention(document, found.subject, subject_offset),
+        object=_mention(document, found.object, object_offset),
         rule=found.rule,
         confidence=found.confidence,
         hedged=found.hedged,
@@ -131,25 +135,39 @@ def _add(out: Extraction, used: dict[str, set[str]], ev: Evidence, predicate: st
 
 
 def _heading_relations(document: Document, heading: list[tuple[Span, int]], body: list[tuple[Span, int]],
-                       lexicon: dict[str, Concept]) -> Iterator[tuple[str, Evidence]]:
-    """A Stage named in a heading is the stage of the Techniques and Interventions listed under it."""
-    stages = [(s, o) for s, o in heading if "Stage" in lexicon[s.kb_id_].types]
-    for stage, stage_offset in stages[:1]:
-        for span, offset in body:
-            types = lexicon[span.kb_id_].types
-            predicate = "usesTechnique" if "Technique" in types else "appliesAt" if "Intervention" in types else ""
-            if not predicate or span.kb_id_ == stage.kb_id_ or "Stage" in types:
+                       lexicon: dict[str, Concept], cues: Cues) -> Iterator[tuple[str, Evidence]]:
+    """A heading's first concept is the topic of the block under it.
+
+    A Stage heading is the stage of every Technique and Intervention listed under it (no cue needed:
+    "### Model Training / - alternating between fine-tuning and testing"); any other heading concept is
+    linked to a concept under it when the sentence has a cue of the predicate.
+    """
+    if not heading:
+        return
+    topic, topic_offset = heading[0]
+    for span, offset in body:
+        if "Stage" in lexicon[topic.kb_id_].types:
+            found = _stage_heading(topic, span, lexicon)
+        else:
+            inside = [s for s, _ in body if s.sent == span.sent]
+            if span is not inside[0]:
                 continue
-            subject, obj = (stage, span) if predicate == "usesTechnique" else (span, stage)
-            subject_offset, obj_offset = (stage_offset, offset) if subject is stage else (offset, stage_offset)
-            sent = span.sent
-            start, end = document.raw_span(offset + sent.start_char, offset + sent.end_char)
-            yield predicate, Evidence(
-                doc=document.name, sentence=sent.text.strip(), start=start, end=end,
-                subject=_mention(document, subject, subject_offset),
-                object=_mention(document, obj, obj_offset),
-                rule="heading", confidence=CONF_HEADING, hedged=False,
-            )
+            for found in topic_relations(topic, span.sent, inside, lexicon, cues, "heading", span.sent):
+                yield found.predicate, _evidence(document, found, offset, topic_offset)
+            continue
+        if found is not None:
+            yield found.predicate, _evidence(document, found, offset, topic_offset)
+
+
+def _stage_heading(stage: Span, span: Span, lexicon: dict[str, Concept]) -> Found | None:
+    types = lexicon[span.kb_id_].types
+    if span.kb_id_ == stage.kb_id_ or "Stage" in types:
+        return None
+    if "Technique" in types:
+        return Found(stage, "usesTechnique", span, "heading", CONF_HEADING, False, span.sent)
+    if "Intervention" in types:
+        return Found(span, "appliesAt", stage, "heading", CONF_HEADING, False, span.sent)
+    return None
 
 
 def _count_unresolved(doc: Doc, spans: list[Span], counts: dict[str, int]) -> None:

@@ -8,7 +8,7 @@ or between them in the text (weaker). A negation on the path drops the pair; a h
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
@@ -20,7 +20,11 @@ MAX_PATH = 10  # longer dependency paths mostly join unrelated clauses
 MAX_WINDOW = 12  # tokens between two spans for the surface-cue rule
 CONF_DEP = 0.85
 CONF_WINDOW = 0.6
+CONF_TOPIC = 0.45
 HEDGE_FACTOR = 0.75
+#: On a tie the more specific predicate wins: mitigation cues ("against") are rarer than causal ones.
+PRIORITY = ("mitigatedBy", "introducesRisk", "usesTechnique", "appliesAt")
+ANAPHORS = frozenset({"this", "it", "that", "these", "they", "such"})
 
 
 @dataclass(frozen=True)
@@ -33,29 +37,75 @@ class Found:
     rule: str
     confidence: float
     hedged: bool
+    sentence: Span  # the text that states it: one sentence, or two adjacent ones for an anaphor
 
 
 def find_relations(doc: Doc, spans: Sequence[Span], concepts: dict[str, Concept], cues: Cues) -> list[Found]:
     found: list[Found] = []
+    previous: list[Span] = []
+    lead = _lead_in(doc, spans)
     for sent in doc.sents:
         inside = [s for s in spans if s.start >= sent.start and s.end <= sent.end]
-        if len(inside) < 2:
-            continue
         hedged = any(t.lower_ in cues.hedges for t in sent)
         for i, first in enumerate(inside):
             for second in inside[i + 1 :]:
-                if first.kb_id_ == second.kb_id_:
-                    continue
-                best = _best(first, second, concepts, cues, hedged)
-                if best is not None:
-                    found.append(best)
+                if first.kb_id_ != second.kb_id_:
+                    best = _best(first, second, concepts, cues, hedged)
+                    if best is not None:
+                        found.append(best)
+        topic = lead if lead is not None else _anaphor_topic(sent, previous)
+        if topic is not None:
+            rule = "lead-in" if topic is lead else "anaphora"
+            stated = doc[min(topic.sent.start, sent.start) : sent.end]
+            found.extend(topic_relations(topic, sent, inside, concepts, cues, rule, stated))
+        previous = inside
     return found
+
+
+def _lead_in(doc: Doc, spans: Sequence[Span]) -> Span | None:
+    """`Concept: text ...` (a list item or paragraph led by a term and a colon): the item is about it."""
+    if spans and spans[0].start == 0 and spans[0].end < len(doc) and doc[spans[0].end].text == ":":
+        return spans[0]
+    return None
+
+
+def _anaphor_topic(sent: Span, previous: list[Span]) -> Span | None:
+    """A sentence opening with "This/It/That/These ..." continues the subject of the sentence before."""
+    if not previous or sent[0].lower_ not in ANAPHORS:
+        return None
+    subjects = [s for s in previous if s.root.dep_ in ("nsubj", "nsubjpass")]
+    return (subjects or previous)[0]
+
+
+def topic_relations(topic: Span, sent: Span, inside: list[Span], concepts: dict[str, Concept], cues: Cues,
+                    rule: str, stated: Span) -> Iterator[Found]:
+    """Relations between a topic from outside the sentence and the concepts in it, cue anywhere in it."""
+    hedged = any(t.lower_ in cues.hedges for t in sent)
+    for span in inside:
+        if span.kb_id_ == topic.kb_id_ or span.start == topic.start:
+            continue
+        if any(_negates(t, cues.negations) for t in sent):
+            return
+        for predicate in PRIORITY:
+            domain, range_ = PREDICATES[predicate]
+            oriented = _orient(topic, span, concepts, domain, range_)
+            cue = next((t for t in sent if _cue(t, cues.predicates[predicate])), None)
+            if oriented is not None and cue is not None:
+                conf = CONF_TOPIC * (HEDGE_FACTOR if hedged else 1.0)
+                yield Found(*_triple(oriented, predicate), f"{rule}:{cue.lemma_.lower()}", round(conf, 2), hedged,
+                            stated)
+                break
+
+
+def _triple(oriented: tuple[Span, Span], predicate: str) -> tuple[Span, str, Span]:
+    return oriented[0], predicate, oriented[1]
 
 
 def _best(a: Span, b: Span, concepts: dict[str, Concept], cues: Cues, hedged: bool) -> Found | None:
     best: Found | None = None
     path = _dep_path(a, b)
-    for predicate, (domain, range_) in PREDICATES.items():
+    for predicate in PRIORITY:
+        domain, range_ = PREDICATES[predicate]
         oriented = _orient(a, b, concepts, domain, range_)
         if oriented is None:
             continue
@@ -66,7 +116,7 @@ def _best(a: Span, b: Span, concepts: dict[str, Concept], cues: Cues, hedged: bo
         if hedged:
             conf *= HEDGE_FACTOR
         if best is None or conf > best.confidence:
-            best = Found(subject, predicate, obj, rule, round(conf, 2), hedged)
+            best = Found(subject, predicate, obj, rule, round(conf, 2), hedged, a.sent)
     return best
 
 
