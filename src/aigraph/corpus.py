@@ -39,6 +39,7 @@ _INLINE = re.compile(
     | (?P<drop_tag></?[A-Za-z][^<>\n]*>)                                # any other tag
     | (?P<entity>&(?:amp|lt|gt|quot|apos|nbsp|\#\d{1,6});)
     | (?P<drop_mark>\*\*|__|`+|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w))
+    | (?P<glue>(?<=[a-z]{7})(?=[A-Z][a-z]{2,}))                         # "FoundationsDevelop"
     """,
     re.X | re.S,
 )
@@ -215,6 +216,8 @@ def _inline(raw: str, start: int, end: int) -> list[Piece]:
             pieces.append((repl, match.start(), False))
         elif kind in ("drop_tag", "drop_el"):
             pieces.append((" ", match.start(), False))
+        elif kind == "glue":  # text of two page elements run together: make it two sentences
+            pieces.append((". ", match.start(), False))
         pos = match.end()
     if pos < end:
         pieces.append((raw[pos:end], pos, True))

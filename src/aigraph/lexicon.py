@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, SKOS
 from rdflib.term import Node
 
 from aigraph.errors import InputError
@@ -49,7 +49,8 @@ def load_lexicon(path: Path | None = None) -> tuple[Concept, ...]:
         raise InputError(f"cannot read lexicon {source}: {exc}") from exc
     concepts = []
     for iri in sorted(set(graph.subjects(RDF.type, SKOS.Concept)), key=str):
-        concepts.append(_concept(graph, iri, source))
+        if (iri, OWL.deprecated, Literal(True)) not in graph:  # deprecated entries stay, unmatched
+            concepts.append(_concept(graph, iri, source))
     return tuple(concepts)
 
 
