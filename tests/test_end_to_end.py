@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from aigraph.cli import main
 from aigraph.query import load_store, run_named, run_query
 from aigraph.validate import validate_file
+from browser import dump_dom
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSES = ("Stage", "Technique", "Risk", "Intervention")
@@ -111,3 +112,11 @@ def test_html_has_no_external_reference(built: Path) -> None:
     html = (built / "graph.html").read_text(encoding="utf-8")
     for needle in ('src="http', "src='http", 'href="http', "href='http", "//cdn", "url(http"):
         assert needle not in html
+
+
+def test_built_html_draws_in_headless_chromium(built: Path, store: ox.Store, tmp_path: Path) -> None:
+    concepts = run_query(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a ?t . FILTER(?t IN (aig:Stage, "
+                         "aig:Technique, aig:Risk, aig:Intervention)) }").rows[0][0]
+    dom, _ = dump_dom(built / "graph.html", tmp_path)
+    assert 'data-drawn="1"' in dom
+    assert f'data-nodes="{concepts}"' in dom

@@ -9,11 +9,8 @@ FAIL with a clear message; set AIGRAPH_SKIP_BROWSER=1 to skip them instead.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import shutil
-import subprocess
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,6 +20,7 @@ import pytest
 
 from aigraph.model import CLASSES, PREDICATES, Concept, Evidence, GraphData, Mention, Relation
 from aigraph.view import VIS_DIR, edge_id, render_html, script_json, write_html
+from browser import dump_dom
 
 PWN = "document.body.dataset.pwned='1'"
 SCRIPT_LABEL = f"<script>{PWN}</script>"
@@ -33,19 +31,6 @@ BAD_DOC = 'we"ird<name>.txt'
 HOSTILE_TITLE = f"</title><script>{PWN}</script> & report"
 HOSTILE_RAW = ("<script>document", "<img src=x", "<a href=", "</script><script>", "</title><script>")
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--virtual-time-budget=15000",
-    "--dump-dom",
-]
-BROWSER_TIMEOUT = 120  # seconds, wall clock, per page load
 
 
 # ----------------------------------------------------------------------------------------------- data
@@ -232,39 +217,6 @@ class Dom(HTMLParser):
     @property
     def panel_text(self) -> str:
         return "".join(self.panel_parts)
-
-
-def chromium() -> str:
-    if os.environ.get("AIGRAPH_SKIP_BROWSER") == "1":
-        pytest.skip("AIGRAPH_SKIP_BROWSER=1")
-    wanted = os.environ.get("AIGRAPH_CHROMIUM", "/usr/bin/chromium")
-    found = shutil.which(wanted)
-    if not found:
-        pytest.fail(
-            f"Chromium not found at {wanted!r}: install it (or point $AIGRAPH_CHROMIUM at it), "
-            "or set AIGRAPH_SKIP_BROWSER=1 to skip the browser tests",
-            pytrace=False,
-        )
-    return found
-
-
-def dump_dom(page: Path, tmp_path: Path, fragment: str = "") -> tuple[str, float]:
-    """Load `page` in headless Chromium: (serialized DOM after the virtual-time budget, wall seconds)."""
-    exe = chromium()
-    profile = tmp_path / f"profile-{time.monotonic_ns()}"
-    url = page.resolve().as_uri() + fragment
-    started = time.monotonic()
-    proc = subprocess.run(
-        [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", url],
-        capture_output=True,
-        text=True,
-        timeout=BROWSER_TIMEOUT,
-        check=False,
-    )
-    elapsed = time.monotonic() - started
-    assert proc.returncode == 0, f"chromium exited {proc.returncode}: {proc.stderr[-2000:]}"
-    assert "<body" in proc.stdout, f"no DOM dumped: {proc.stderr[-2000:]}"
-    return proc.stdout, elapsed
 
 
 def assert_safe_dom(dom: Dom, raw: str) -> None:
