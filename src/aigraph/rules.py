@@ -89,7 +89,8 @@ def topic_relations(topic: Span, sent: Span, inside: list[Span], concepts: dict[
         for predicate in PRIORITY:
             domain, range_ = PREDICATES[predicate]
             oriented = _orient(topic, span, concepts, domain, range_)
-            cue = next((t for t in sent if _cue(t, cues.predicates[predicate])), None)
+            # A cue anywhere in the sentence is weak evidence; prepositions ("in", "at") are everywhere.
+            cue = next((t for t in sent if t.pos_ != "ADP" and _cue(t, cues.predicates[predicate])), None)
             if oriented is not None and cue is not None:
                 conf = CONF_TOPIC * (HEDGE_FACTOR if hedged else 1.0)
                 yield Found(*_triple(oriented, predicate), f"{rule}:{cue.lemma_.lower()}", round(conf, 2), hedged,
