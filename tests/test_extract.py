@@ -105,3 +105,10 @@ def test_long_text_is_chunked_not_rejected(nlp: Language, tmp_path: Path) -> Non
     sentence = "Red teaming reduces jailbreaks. "
     ex = run(nlp, tmp_path, sentence * 1500)  # 48,000 characters in one block
     assert len(ex.relations[next(iter(ex.relations))]) == 1500
+
+
+def test_concept_as_modifier_of_a_stop_head_is_not_a_mention(nlp: Language, tmp_path: Path) -> None:
+    ex = run(nlp, tmp_path, "Training data shapes the model. Training is expensive.")
+    spans = [(m.text, m.concept) for m in ex.mentions]
+    assert spans == [("Training", "training")]
+    assert ex.mentions[0].start == len("Training data shapes the model. ")

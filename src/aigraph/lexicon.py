@@ -85,6 +85,7 @@ class Cues:
     negations: frozenset[str]
     hedges: frozenset[str]
     candidate_heads: frozenset[str]
+    modifier_stop_heads: frozenset[str]
 
 
 @cache
@@ -95,6 +96,7 @@ def load_cues(path: Path | None = None) -> Cues:
         preds = {p: frozenset(data["predicates"][p]["cues"]) for p in PREDICATES}
         mods = data["modifiers"]
         heads = frozenset(data["candidates"]["heads"])
-        return Cues(preds, frozenset(mods["negations"]), frozenset(mods["hedges"]), heads)
+        stops = frozenset(data["concepts"]["modifier_stop_heads"])
+        return Cues(preds, frozenset(mods["negations"]), frozenset(mods["hedges"]), heads, stops)
     except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"cannot read cue words from {source}: {exc}") from exc
