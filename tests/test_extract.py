@@ -112,3 +112,19 @@ def test_concept_as_modifier_of_a_stop_head_is_not_a_mention(nlp: Language, tmp_
     spans = [(m.text, m.concept) for m in ex.mentions]
     assert spans == [("Training", "training")]
     assert ex.mentions[0].start == len("Training data shapes the model. ")
+
+
+def test_coordination_shares_a_modifier_or_an_object(nlp: Language) -> None:
+    def found(text: str) -> set[tuple[str, str]]:
+        doc = nlp(text)
+        return {(s.text, s.kb_id_) for s in doc.spans["aigraph_concepts"]}
+
+    assert ("filtering", "data-filtering") in found("Teams rely on data auditing, filtering, and deduplication.")
+    spans = found("Cleaning, labeling, and filtering data")
+    assert {("Cleaning", "data-cleaning"), ("labeling", "data-labeling"), ("filtering", "data-filtering")} <= spans
+
+
+def test_passing_mentions_are_not_concepts_of_the_document(nlp: Language, tmp_path: Path) -> None:
+    ex = run(nlp, tmp_path, "We talked about many things, once mentioning distillation in passing.\n\n"
+                            "Red teaming matters. Teams value red teaming.")
+    assert set(ex.concepts) == {"red-teaming"}

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from spacy.language import Language
@@ -95,8 +95,51 @@ class ConceptMatcher:
             if not self._is_modifier(span):
                 spans.append(span)
             i = end
+        if doc.has_annotation("DEP"):
+            spans = sorted(spans + self._ellipses(doc, spans), key=lambda sp: sp.start)
         doc.spans[SPAN_KEY] = spans
         return doc
+
+    def _ellipses(self, doc: Doc, spans: list[Span]) -> list[Span]:
+        """Conjuncts that share a word with their neighbours: "data auditing, filtering, and labeling"
+        names data filtering and data labeling; "cleaning and filtering data" names data cleaning."""
+        covered = {i for sp in spans for i in range(sp.start, sp.end)}
+        by_root = {sp.root.i: sp for sp in spans}
+        found: list[Span] = []
+        for token in doc:
+            coordinated = token.conjuncts or (token.dep_ == "amod" and token.head.conjuncts)
+            if token.i in covered or token.pos_ not in ("NOUN", "VERB", "PROPN") or not coordinated:
+                continue
+            for words in self._completions(token, by_root):
+                key = self._lookup(words)
+                if key is not None:
+                    found.append(Span(doc, token.i, token.i + 1, label=self.concepts[key].types[0], kb_id=key))
+                    break
+        return found
+
+    @staticmethod
+    def _completions(token: Token, by_root: dict[int, Span]) -> Iterator[list[Token]]:
+        for conj in token.conjuncts:
+            sibling = by_root.get(conj.i)
+            if sibling is not None and len(sibling) > 1 and sibling.root.i == sibling.end - 1:
+                yield [*sibling[:-1], token]  # shared modifier: "data" auditing, [data] filtering
+        group = (token, *token.conjuncts)
+        nouns = [c for w in group for c in w.children if c.dep_ in ("dobj", "compound") and c.pos_ == "NOUN"]
+        nouns += [w for w in group[1:] if w.pos_ == "NOUN" and w.i > token.i]  # "cleaning, ... data"
+        if token.dep_ == "amod":
+            nouns.append(token.head)  # "filtering data"
+        for noun in nouns:
+            yield [noun, token]  # shared object: cleaning ... data -> data cleaning
+
+    def _lookup(self, words: list[Token]) -> str | None:
+        node = self.trie
+        for word in words:
+            nxt = next((node[f] for f in sorted(_token_forms(word)) if f in node), None)
+            if nxt is None:
+                return None
+            node = nxt
+        key = node.get("")
+        return key if isinstance(key, str) else None
 
     def _is_modifier(self, span: Span) -> bool:
         root = span.root

@@ -17,7 +17,7 @@ from aigraph.components import SPAN_KEY
 from aigraph.errors import BuildError
 from aigraph.lexicon import Cues, load_cues, load_lexicon
 from aigraph.model import PREDICATES, Concept, Document, Evidence, Extraction, Mention, Relation
-from aigraph.rules import Found, topic_relations
+from aigraph.rules import Found, lead_in, topic_relations
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def extract_document(nlp: Language, document: Document) -> Extraction:
             for rel, ev in _heading_relations(document, block_spans.get(heading, []),
                                               block_spans.get(index, []), lexicon, cues):
                 _add(out, used, ev, rel, lexicon)
+    out.mentions = [m for m in out.mentions if m.concept in _salient(out, used, block_spans, document)]
     for mention in out.mentions:
         concept = lexicon[mention.concept]
         types = [t for t in concept.types if t in used.get(concept.key, ())] or [concept.types[0]]
@@ -87,6 +88,21 @@ def extract_document(nlp: Language, document: Document) -> Extraction:
     for evidence in out.relations.values():
         evidence.sort(key=lambda e: (e.start, e.subject.start, e.object.start, e.rule))
     return out
+
+
+def _salient(out: Extraction, used: dict[str, set[str]], block_spans: dict[int, list[tuple[Span, int]]],
+             document: Document) -> set[str]:
+    """Concepts with a role in the document, as an analyst would list them: in a relation, mentioned
+    more than once, or the topic of a heading or of a `Term: ...` lead-in. A single passing mention is not."""
+    counts = Counter(m.concept for m in out.mentions)
+    keys = {k for k, n in counts.items() if n >= 2} | set(used)
+    headings = {h for _, _, h in document.blocks if h >= 0}
+    for index, spans in block_spans.items():
+        keys.update(s.kb_id_ for s, _ in spans if s.root.dep_ in ("nsubj", "nsubjpass") or s.root.head == s.root)
+        if spans and ((index in headings and _names_heading(spans[0][0])) or lead_in(spans[0][0].doc,
+                                                                                    [s for s, _ in spans])):
+            keys.add(spans[0][0].kb_id_)
+    return keys
 
 
 def _chunks(document: Document) -> Iterator[tuple[str, tuple[int, int]]]:

@@ -43,7 +43,7 @@ class Found:
 def find_relations(doc: Doc, spans: Sequence[Span], concepts: dict[str, Concept], cues: Cues) -> list[Found]:
     found: list[Found] = []
     previous: list[Span] = []
-    lead = _lead_in(doc, spans)
+    lead = lead_in(doc, spans)
     for sent in doc.sents:
         inside = [s for s in spans if s.start >= sent.start and s.end <= sent.end]
         hedged = any(t.lower_ in cues.hedges for t in sent)
@@ -62,7 +62,7 @@ def find_relations(doc: Doc, spans: Sequence[Span], concepts: dict[str, Concept]
     return found
 
 
-def _lead_in(doc: Doc, spans: Sequence[Span]) -> Span | None:
+def lead_in(doc: Doc, spans: Sequence[Span]) -> Span | None:
     """`Concept: text ...` (a list item or paragraph led by a term and a colon): the item is about it."""
     if spans and spans[0].start == 0 and spans[0].end < len(doc) and doc[spans[0].end].text == ":":
         return spans[0]
