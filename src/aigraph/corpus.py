@@ -19,6 +19,7 @@ from aigraph.model import Document
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown")
+TITLE_LEVEL = 7  # below Markdown's six heading levels
 MANIFEST = "SOURCES.md"  # the corpus provenance manifest at the root is not a document
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
@@ -175,7 +176,8 @@ def _blocks(raw: str, start: int) -> Iterator[tuple[str, int, int, int]]:
         item = _LIST_ITEM.match(line)
         breaks = not stripped or heading or item or not _continues(prev_line, line, cur_kind)
         if cur is not None and breaks:
-            yield cur_kind, cur[0], cur[1], 0
+            title = cur_kind == "para" and stripped and not heading and _is_title(raw[cur[0] : cur[1]])
+            yield ("heading", cur[0], cur[1], TITLE_LEVEL) if title else (cur_kind, cur[0], cur[1], 0)
             cur = None
         prev_line = line
         if not stripped:
@@ -193,12 +195,21 @@ def _blocks(raw: str, start: int) -> Iterator[tuple[str, int, int, int]]:
         yield cur_kind, cur[0], cur[1], 0
 
 
+def _is_title(text: str) -> bool:
+    """A short unpunctuated line right above a paragraph, in a page saved as text: a title."""
+    text = text.strip()
+    return "\n" not in text and len(text) <= 160 and not _SENTENCE_END.search(text) \
+        and (text[:1].isupper() or text[:1].isdigit()) and not text.endswith(",")
+
+
 def _continues(prev: str, line: str, kind: str) -> bool:
     """Does `line` continue the block `prev` is in (hard-wrapped prose) rather than start a new one?"""
     if kind == "item" and line[:1] in " \t":
         return True
-    prev = prev.rstrip()
-    return len(prev) >= 40 and not _SENTENCE_END.search(prev)
+    prev, first = prev.rstrip(), line.lstrip()[:1]
+    # A wrapped line goes on mid-sentence; a line that opens with a capital or a digit after a line
+    # without closing punctuation is a new element (a title, a table row) of a page saved as text.
+    return len(prev) >= 40 and not _SENTENCE_END.search(prev) and not (first.isupper() or first.isdigit())
 
 
 def _inline(raw: str, start: int, end: int) -> list[Piece]:

@@ -105,6 +105,8 @@ def _triple(oriented: tuple[Span, Span], predicate: str) -> tuple[Span, str, Spa
 def _best(a: Span, b: Span, concepts: dict[str, Concept], cues: Cues, hedged: bool) -> Found | None:
     best: Found | None = None
     path = _dep_path(a, b)
+    if path is not None and _parallel_clauses(path):
+        return None
     for predicate in PRIORITY:
         domain, range_ = PREDICATES[predicate]
         oriented = _orient(a, b, concepts, domain, range_)
@@ -157,6 +159,13 @@ def _negates(token: Token, negations: frozenset[str]) -> bool:
     if token.dep_ == "neg" or token.lower_ in negations:
         return True
     return any(child.dep_ == "neg" for child in token.children)
+
+
+def _parallel_clauses(path: list[Token]) -> bool:
+    """The spans sit in two coordinated clauses ("employing A ..., adjusting B"): each verb has its own
+    object, so the sentence does not relate A to B."""
+    verbs = [t for t in path if t.pos_ in ("VERB", "AUX")]
+    return any(v.dep_ == "conj" and v.head in verbs for v in verbs)
 
 
 def _dep_path(a: Span, b: Span) -> list[Token] | None:
