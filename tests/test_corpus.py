@@ -85,3 +85,20 @@ def test_text_of_two_page_elements_run_together_becomes_two_sentences() -> None:
     assert text == "1.1 Research & Foundations. Develop robust methods. DeepMind and JavaScript stay whole."
     _verbatim(raw, text, offsets)
     assert raw[offsets[text.index("Develop")] :].startswith("Develop")
+
+
+def test_title_lines_of_a_page_saved_as_text_are_headings() -> None:
+    raw = "Plan and Design\nDesigning the AI system, defining requirements.\nManage\nPrioritising risks.\n"
+    text, _, blocks, _ = clean(raw)
+    pieces = [(text[s:e], h) for s, e, h in blocks]
+    assert pieces == [("Plan and Design", -1), ("Designing the AI system, defining requirements.", 0),
+                      ("Manage", -1), ("Prioritising risks.", 2)]
+
+
+def test_wrapped_line_joins_only_mid_sentence() -> None:
+    raw = ("Researchers often have extensive lists of ideas they wish to explore\n"
+           "<a>[00:41:52]</a>. A critical skill is shot calling\nand it goes on.\n")
+    text, _, blocks, _ = clean(raw)
+    assert len(blocks) == 1
+    assert text == ("Researchers often have extensive lists of ideas they wish to explore. "
+                    "A critical skill is shot calling and it goes on.")
