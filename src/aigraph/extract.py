@@ -93,9 +93,12 @@ def extract_document(nlp: Language, document: Document) -> Extraction:
 def _salient(out: Extraction, used: dict[str, set[str]], block_spans: dict[int, list[tuple[Span, int]]],
              document: Document) -> set[str]:
     """Concepts with a role in the document, as an analyst would list them: in a relation, mentioned
-    more than once, or the topic of a heading or of a `Term: ...` lead-in. A single passing mention is not."""
+    more than once, any risk or intervention, or the topic of a heading or of a `Term: ...` lead-in."""
     counts = Counter(m.concept for m in out.mentions)
-    keys = {k for k, n in counts.items() if n >= 2} | set(used)
+    # A risk or a safeguard is worth listing even when named once; a stage or technique named once in
+    # passing ("AI development", "transfer learning") is not.
+    always = {c.key for c in load_lexicon() if {"Risk", "Intervention"} & set(c.types)}
+    keys = {k for k, n in counts.items() if n >= 2} | set(used) | {k for k in counts if k in always}
     headings = {h for _, _, h in document.blocks if h >= 0}
     for index, spans in block_spans.items():
         keys.update(s.kb_id_ for s, _ in spans if s.root.dep_ in ("nsubj", "nsubjpass") or s.root.head == s.root)

@@ -21,6 +21,7 @@ MAX_WINDOW = 12  # tokens between two spans for the surface-cue rule
 CONF_DEP = 0.85
 CONF_WINDOW = 0.6
 CONF_TOPIC = 0.45
+CONF_COMPOUND = 0.7
 HEDGE_FACTOR = 0.75
 #: On a tie the more specific predicate wins: mitigation cues ("against") are rarer than causal ones.
 PRIORITY = ("mitigatedBy", "introducesRisk", "usesTechnique", "appliesAt")
@@ -82,7 +83,7 @@ def topic_relations(topic: Span, sent: Span, inside: list[Span], concepts: dict[
     """Relations between a topic from outside the sentence and the concepts in it, cue anywhere in it."""
     hedged = any(t.lower_ in cues.hedges for t in sent)
     for span in inside:
-        if span.kb_id_ == topic.kb_id_ or span.start == topic.start:
+        if span.kb_id_ == topic.kb_id_ or (span.doc is topic.doc and span.start == topic.start):
             continue
         if any(_negates(t, cues.negations) for t in sent):
             return
@@ -104,6 +105,9 @@ def _triple(oriented: tuple[Span, Span], predicate: str) -> tuple[Span, str, Spa
 
 def _best(a: Span, b: Span, concepts: dict[str, Concept], cues: Cues, hedged: bool) -> Found | None:
     best: Found | None = None
+    compound = _compound(a, b, concepts)
+    if compound is not None:
+        return compound
     path = _dep_path(a, b)
     if path is not None and _parallel_clauses(path):
         return None
@@ -159,6 +163,18 @@ def _negates(token: Token, negations: frozenset[str]) -> bool:
     if token.dep_ == "neg" or token.lower_ in negations:
         return True
     return any(child.dep_ == "neg" for child in token.children)
+
+
+def _compound(a: Span, b: Span, concepts: dict[str, Concept]) -> Found | None:
+    """A stage naming the phase of the next noun: "pretraining scaling", "deployment monitoring"."""
+    if b.start != a.end or not (b.start <= a.root.head.i < b.end):
+        return None
+    for predicate in ("usesTechnique", "appliesAt"):
+        domain, range_ = PREDICATES[predicate]
+        oriented = _orient(a, b, concepts, domain, range_)
+        if oriented is not None and "Stage" in concepts[a.kb_id_].types:
+            return Found(oriented[0], predicate, oriented[1], "compound", CONF_COMPOUND, False, a.sent)
+    return None
 
 
 def _parallel_clauses(path: list[Token]) -> bool:
