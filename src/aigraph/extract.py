@@ -166,6 +166,8 @@ def _heading_relations(document: Document, heading: list[tuple[Span, int]], body
     if not heading or not _names_heading(heading[0][0]):
         return
     topic, topic_offset = heading[0]
+    if body and lead_in(body[0][0].doc, [s for s, _ in body]):
+        return  # "Term: ..." under a heading is about the term, a narrower topic than the heading's
     short = all(len(span.doc.text) <= SHORT_BLOCK for span, _ in body)
     for span, offset in body:
         if "Stage" in lexicon[topic.kb_id_].types:

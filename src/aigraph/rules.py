@@ -74,8 +74,8 @@ def _anaphor_topic(sent: Span, previous: list[Span]) -> Span | None:
     """A sentence opening with "This/It/That/These ..." continues the subject of the sentence before."""
     if not previous or sent[0].lower_ not in ANAPHORS:
         return None
-    subjects = [s for s in previous if s.root.dep_ in ("nsubj", "nsubjpass")]
-    return (subjects or previous)[0]
+    subjects = [s for s in previous if s.root.dep_ in ("nsubj", "nsubjpass") or s.root.head == s.root]
+    return subjects[0] if subjects else None
 
 
 def topic_relations(topic: Span, sent: Span, inside: list[Span], concepts: dict[str, Concept], cues: Cues,
