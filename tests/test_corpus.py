@@ -102,3 +102,16 @@ def test_wrapped_line_joins_only_mid_sentence() -> None:
     assert len(blocks) == 1
     assert text == ("Researchers often have extensive lists of ideas they wish to explore. "
                     "A critical skill is shot calling and it goes on.")
+
+
+def test_figures_citations_attribute_lists_and_comments_are_not_text() -> None:
+    raw = (
+        "Intro text here.\n\n<figure markdown=\"span\">\n![alt](Images/x.png){ loading=lazy }\n"
+        "  <figcaption><b>Figure 2.9:</b> Graphic. ([Zakaria, 2024](https://x.org))</figcaption>\n</figure>\n\n"
+        "## 2.3.1 Bio Risk {: #01}\n\nDNA costs halve ([Carlson, 2009](https://pubmed/1)). Others agree "
+        "(Smith et al., 2023; Jones and Lee, 2021). A plain aside (like this one) stays. <!-- hidden -->Done.\n"
+    )
+    text, offsets, _, _ = clean(raw)
+    assert text == ("Intro text here.\n\n2.3.1 Bio Risk\n\nDNA costs halve. Others agree. "
+                    "A plain aside (like this one) stays. Done.")
+    _verbatim(raw, text, offsets)

@@ -31,11 +31,15 @@ _SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*$")
 _INLINE = re.compile(
     r"""
       (?P<drop_el><(script|style)\b[^>]*>.*?</\2\s*>)                  # script/style with content
+    | (?P<drop_cite>\(\s*(?:\[[^\]\n]*\d{4}[a-z]?\]\([^)\n]*\)[\s;,]*)+\))     # ([Author, 2024](url))
+    | (?P<drop_cite2>\((?:[A-Z][\w'\u2019-]+(?:\s(?:et\sal\.|and|&)(?:\s[A-Z][\w'\u2019-]+)?)?,?\s\d{4}[a-z]?
+                        [;,]?\s?)+\))                                   # (Smith et al., 2023; Lee, 2021)
+    | (?P<drop_attr>\{[:\s][^{}\n]*\})                                 # { loading=lazy }, {: #id}
     | (?P<drop_ts><a\b[^>]*>\s*\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*</a\s*>)  # video timestamps
     | (?P<drop_img>!\[[^\]\n]*\]\([^)\n]*\))                           # images / figures
     | \[\[(?:[^\]|\n]*\|\s*)?(?P<wiki>[^\]|\n]+?)\s*\]\]                 # [[target | label]]
     | \[(?P<link>[^\]\n]+)\]\([^)\n]*\)                               # [text](url)
-    | (?P<drop_cite>\[\d+(?:[,\u2013-]\s*\d+)*\])                       # [1], [2, 3]
+    | (?P<drop_ref>\[\d+(?:[,\u2013-]\s*\d+)*\])                        # [1], [2, 3]
     | (?P<drop_tsb>\[\d{1,2}:\d{2}(?::\d{2})?\])                        # [00:41:52]
     | (?P<drop_tag></?[A-Za-z][^<>\n]*>)                                # any other tag
     | (?P<entity>&(?:amp|lt|gt|quot|apos|nbsp|\#\d{1,6});)
@@ -102,8 +106,9 @@ def clean(raw: str) -> tuple[str, list[int], list[tuple[int, int, int]], str]:
     offsets: list[int] = []
     blocks: list[tuple[int, int, int]] = []
     headings: dict[int, int] = {}  # heading level -> block index
-    for kind, start, end, level in _blocks(raw, body_start):
-        pieces = _inline(raw, start, end)
+    masked = _mask(raw)  # same length as raw: offsets into it are offsets into the file
+    for kind, start, end, level in _blocks(masked, body_start):
+        pieces = _inline(masked, start, end)
         text = "".join(p[0] for p in pieces).strip()
         if not text:
             continue
@@ -141,6 +146,14 @@ def _emit(pieces: list[Piece], out: list[str], offsets: list[int]) -> None:
             out.append(ch)
             offsets.append(where)
             started = True
+
+
+_MASK = re.compile(r"<(figure|script|style|svg|iframe)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+
+
+def _mask(raw: str) -> str:
+    """Blank out (keeping line breaks) elements that are never prose: figures, scripts, comments."""
+    return _MASK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), raw)
 
 
 def _front_matter(raw: str) -> tuple[str, int]:
