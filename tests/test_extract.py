@@ -128,3 +128,12 @@ def test_passing_mentions_are_not_concepts_of_the_document(nlp: Language, tmp_pa
     ex = run(nlp, tmp_path, "We talked about many things, once mentioning distillation in passing.\n\n"
                             "Red teaming matters. Teams value red teaming.")
     assert set(ex.concepts) == {"red-teaming"}
+
+
+def test_acronym_defined_in_text_names_the_concept_later(nlp: Language, tmp_path: Path) -> None:
+    ex = run(nlp, tmp_path, "We study reward hacking (RH) at length.\n\nLater, RH appears again and RH is reduced by "
+                            "red teaming.", name="a.md")
+    assert [m.text for m in ex.mentions if m.concept == "reward-hacking"] == ["reward hacking", "RH", "RH"]
+    assert ("reward-hacking", "mitigatedBy", "red-teaming") in triples(ex)
+    other = run(nlp, tmp_path, "RH is reduced by red teaming.", name="b.md")
+    assert "reward-hacking" not in {m.concept for m in other.mentions}  # acronyms do not leak across documents

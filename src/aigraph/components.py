@@ -57,6 +57,7 @@ class ConceptMatcher:
         self.trie: dict[str, Any] = {}
         self.concepts: dict[str, Concept] = {}
         self.stop_heads: frozenset[str] = frozenset()
+        self.acronyms: dict[str, str] = {}  # defined in the document being read: "PTE" -> concept key
 
     def initialize(
         self,
@@ -86,7 +87,7 @@ class ConceptMatcher:
         spans: list[Span] = []
         i = 0
         while i < len(doc):
-            match = self._longest(doc, i)
+            match = self._longest(doc, i) or self._acronym(doc, i)
             if match is None:
                 i += 1
                 continue
@@ -95,10 +96,27 @@ class ConceptMatcher:
             if not self._is_modifier(span):
                 spans.append(span)
             i = end
+        self._learn_acronyms(doc, spans)
         if doc.has_annotation("DEP"):
             spans = sorted(spans + self._ellipses(doc, spans), key=lambda sp: sp.start)
         doc.spans[SPAN_KEY] = spans
         return doc
+
+    def begin_document(self) -> None:
+        """Forget the acronyms defined in the previous document."""
+        self.acronyms = {}
+
+    def _learn_acronyms(self, doc: Doc, spans: list[Span]) -> None:
+        """"post-training enhancements (PTEs)": PTE names that concept for the rest of the document."""
+        for span in spans:
+            if span.end + 2 < len(doc) and doc[span.end].text == "(" and doc[span.end + 2].text == ")":
+                acronym = doc[span.end + 1].text
+                if _ACRONYM.match(acronym.removesuffix("s")) and acronym[0].lower() == span.text[0].lower():
+                    self.acronyms.setdefault(acronym.removesuffix("s"), span.kb_id_)
+
+    def _acronym(self, doc: Doc, i: int) -> tuple[int, str] | None:
+        key = self.acronyms.get(doc[i].text.removesuffix("s")) if self.acronyms else None
+        return (i + 1, key) if key is not None else None
 
     def _ellipses(self, doc: Doc, spans: list[Span]) -> list[Span]:
         """Conjuncts that share a word with their neighbours: "data auditing, filtering, and labeling"

@@ -65,6 +65,8 @@ def extract_document(nlp: Language, document: Document) -> Extraction:
     out = Extraction(doc=document)
     used: dict[str, set[str]] = {}
     block_spans: dict[int, list[tuple[Span, int]]] = {}
+    matcher: Any = nlp.get_pipe("aigraph_concepts")
+    matcher.begin_document()
     for (doc, (offset, block)) in nlp.pipe(_chunks(document), as_tuples=True):
         spans = list(doc.spans[SPAN_KEY])
         block_spans.setdefault(block, []).extend((s, offset) for s in spans)
