@@ -137,3 +137,17 @@ def test_acronym_defined_in_text_names_the_concept_later(nlp: Language, tmp_path
     assert ("reward-hacking", "mitigatedBy", "red-teaming") in triples(ex)
     other = run(nlp, tmp_path, "RH is reduced by red teaming.", name="b.md")
     assert "reward-hacking" not in {m.concept for m in other.mentions}  # acronyms do not leak across documents
+
+
+def test_terms_lists_candidates_the_lexicon_lacks(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from aigraph.cli import main
+
+    (tmp_path / "a.md").write_text("Widget poisoning is a new threat.\n\nWe worry about widget poisoning.\n\n"
+                                   "Red teaming helps.", encoding="utf-8")
+    result = CliRunner().invoke(main, ["terms", str(tmp_path), "--format", "csv", "--min-count", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "term,count,class_guess,file,example"
+    assert lines[1:] == ["widget poisoning,2,Risk,a.md,Widget poisoning is a new threat."]

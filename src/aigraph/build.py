@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aigraph import terms
 from aigraph.corpus import read_corpus
 from aigraph.extract import extract, load_pipeline
 from aigraph.fileio import atomic_write_text
@@ -61,9 +62,6 @@ def build(
 def make_report(extractions: list[Extraction], data: GraphData, seconds: float) -> dict[str, Any]:
     classes: Counter[str] = Counter(t for c in data.concepts.values() for t in c.types)
     predicates: Counter[str] = Counter(r.predicate for r in data.relations)
-    unresolved: Counter[str] = Counter()
-    for ex in extractions:
-        unresolved.update(ex.unresolved)
     return {
         "documents": [
             {
@@ -85,7 +83,8 @@ def make_report(extractions: list[Extraction], data: GraphData, seconds: float) 
             "predicates": {p: predicates.get(p, 0) for p in PREDICATES},
         },
         "unresolved_mentions": [
-            {"text": text, "count": n} for text, n in sorted(unresolved.items(), key=lambda kv: (-kv[1], kv[0]))
+            {"text": c.term, "count": c.count, "class_guess": c.guess, "example": c.example, "file": c.doc}
+            for c in terms.merge(extractions)
         ],
         "seconds": round(seconds, 3),
     }

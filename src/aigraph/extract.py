@@ -10,12 +10,13 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Span
 
 import aigraph.components  # noqa: F401  (registers the spaCy factories)
+from aigraph import terms
 from aigraph.components import SPAN_KEY
 from aigraph.errors import BuildError
-from aigraph.lexicon import Cues, load_cues, load_lexicon
+from aigraph.lexicon import Cues, known_labels, load_cues, load_lexicon
 from aigraph.model import PREDICATES, Concept, Document, Evidence, Extraction, Mention, Relation
 from aigraph.rules import Found, lead_in, topic_relations
 
@@ -74,7 +75,7 @@ def extract_document(nlp: Language, document: Document) -> Extraction:
             out.mentions.append(_mention(document, span, offset))
         for found in doc._.aigraph_relations:
             _add(out, used, _evidence(document, found, offset), found.predicate, lexicon)
-        _count_unresolved(doc, spans, out.unresolved)
+        terms.collect(doc, spans, cues, document.name, out.candidates, known_labels())
     for index, (_, _, heading) in enumerate(document.blocks):
         if heading >= 0:
             for rel, ev in _heading_relations(document, block_spans.get(heading, []),
@@ -200,20 +201,3 @@ def _stage_heading(stage: Span, span: Span, lexicon: dict[str, Concept]) -> Foun
     if "Intervention" in types:
         return Found(span, "appliesAt", stage, "heading", CONF_HEADING, False, span.sent)
     return None
-
-
-def _count_unresolved(doc: Doc, spans: list[Span], counts: dict[str, int]) -> None:
-    """Noun phrases with a domain head noun that no lexicon concept covers."""
-    if not doc.has_annotation("DEP"):
-        return
-    heads = load_cues().candidate_heads
-    covered = {i for s in spans for i in range(s.start, s.end)}
-    tally: Counter[str] = Counter()
-    for chunk in doc.noun_chunks:
-        if chunk.root.lemma_.lower() in heads and not any(t.i in covered for t in chunk):
-            words = [t for t in chunk if t.pos_ not in ("DET", "PRON", "PUNCT")]
-            if words:
-                tally[" ".join(t.lower_ for t in words)] += 1
-    for term, n in tally.items():
-        counts[term] = counts.get(term, 0) + n
-

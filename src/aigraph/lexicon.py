@@ -77,6 +77,16 @@ def _concept(graph: Graph, iri: Node, source: Path) -> Concept:
     )
 
 
+@cache
+def known_labels(path: Path | None = None) -> frozenset[str]:
+    """Every label of the lexicon file, deprecated entries included, lower-cased."""
+    source = path or ontology_dir() / "lexicon.ttl"
+    graph = Graph()
+    graph.parse(source, format="turtle")
+    labels = [*graph.objects(None, SKOS.prefLabel), *graph.objects(None, SKOS.altLabel)]
+    return frozenset(str(label).lower() for label in labels)
+
+
 @dataclass(frozen=True)
 class Cues:
     """Cue lemmas per predicate, negation and hedge words (ontology/cues.toml)."""
@@ -84,7 +94,7 @@ class Cues:
     predicates: dict[str, frozenset[str]]
     negations: frozenset[str]
     hedges: frozenset[str]
-    candidate_heads: frozenset[str]
+    candidate_heads: dict[str, str]  # head lemma -> the class it suggests
     modifier_stop_heads: frozenset[str]
 
 
@@ -95,7 +105,7 @@ def load_cues(path: Path | None = None) -> Cues:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
         preds = {p: frozenset(data["predicates"][p]["cues"]) for p in PREDICATES}
         mods = data["modifiers"]
-        heads = frozenset(data["candidates"]["heads"])
+        heads = {head: cls for cls, words in data["candidates"]["heads"].items() for head in words}
         stops = frozenset(data["concepts"]["modifier_stop_heads"])
         return Cues(preds, frozenset(mods["negations"]), frozenset(mods["hedges"]), heads, stops)
     except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:

@@ -85,6 +85,17 @@ class Relation:
 
 
 @dataclass
+class Candidate:
+    """A noun phrase that looks like a domain concept but matches no lexicon entry."""
+
+    term: str  # lower case, determiners dropped
+    guess: str  # the class its head noun suggests
+    count: int
+    example: str  # the first sentence it occurs in
+    doc: str  # the document of that sentence
+
+
+@dataclass
 class Extraction:
     """What the extractor found in one document."""
 
@@ -92,7 +103,7 @@ class Extraction:
     concepts: dict[str, Concept] = field(default_factory=dict)  # key -> concept (types as used here)
     mentions: list[Mention] = field(default_factory=list)
     relations: dict[Relation, list[Evidence]] = field(default_factory=dict)
-    unresolved: dict[str, int] = field(default_factory=dict)  # candidate term -> count
+    candidates: dict[str, Candidate] = field(default_factory=dict)  # term -> candidate not in the lexicon
 
 
 @dataclass
