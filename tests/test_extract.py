@@ -160,3 +160,12 @@ def test_after_a_stage_and_parallel_clauses_are_not_relations(nlp: Language, tmp
     evidence = ex.relations.get(next((r for r in ex.relations if r.object == "fine-tuning"), None), [])  # type: ignore[arg-type]
     assert [e.sentence for e in evidence] == ["During pre-training, models are adapted through fine-tuning."]
     assert not any("post-training" in (r.subject, r.object) for r in ex.relations)
+
+
+def test_examples_and_conjuncts_share_their_preposition(nlp: Language, tmp_path: Path) -> None:
+    ex = run(nlp, tmp_path, "Models are improved during post-training via techniques such as distillation and "
+                            "model merging.\n\nScaffolding appears in papers about deployment.")
+    found = triples(ex)
+    assert {("post-training", "usesTechnique", "distillation"),
+            ("post-training", "usesTechnique", "model-merging")} <= found
+    assert ("deployment", "usesTechnique", "scaffolding") not in found  # "in" attaches "papers", neither concept

@@ -26,6 +26,7 @@ HEDGE_FACTOR = 0.75
 #: On a tie the more specific predicate wins: mitigation cues ("against") are rarer than causal ones.
 PRIORITY = ("mitigatedBy", "introducesRisk", "usesTechnique", "appliesAt")
 TEMPORAL = frozenset({"during", "throughout"})
+EXAMPLE_PREPS = frozenset({"as", "like", "including"})
 OUTSIDE = frozenset({"after", "before", "prior", "beyond", "outside"})
 ANAPHORS = frozenset({"this", "it", "that", "these", "they", "such"})
 
@@ -164,7 +165,8 @@ def _evidence(
         if any(_negates(t, negations) for t in path):
             return None, 0.0
         for token in path:
-            if _cue(token, cue_set):
+            # A preposition counts only where it attaches one of the two concepts ("during pre-training").
+            if _cue(token, cue_set) and (token.pos_ != "ADP" or token.i in (_governor(a), _governor(b))):
                 return f"dep:{token.lemma_.lower()}", CONF_DEP
     between = a.doc[a.end : b.start]
     if len(between) <= MAX_WINDOW and not any(_negates(t, negations) for t in between):
@@ -172,6 +174,21 @@ def _evidence(
             if _cue(token, cue_set):
                 return f"window:{token.lemma_.lower()}", CONF_WINDOW
     return None, 0.0
+
+
+def _governor(span: Span) -> int:
+    """The index of the word a mention hangs from, through coordination ("against A and B" -> against)
+    and examples ("via enhancements such as tools" -> via)."""
+    token = span.root
+    while token.head.i != token.i:
+        head = token.head
+        if token.dep_ in ("conj", "appos"):
+            token = head
+        elif token.dep_ == "pobj" and head.lower_ in EXAMPLE_PREPS and head.head.i != head.i:
+            token = head.head  # "enhancements such as tools": tools hang where enhancements hang
+        else:
+            break
+    return token.head.i
 
 
 def _cue(token: Token, cue_set: frozenset[str]) -> bool:
