@@ -165,15 +165,24 @@ def _evidence(
         if any(_negates(t, negations) for t in path):
             return None, 0.0
         for token in path:
-            # A preposition counts only where it attaches one of the two concepts ("during pre-training").
-            if _cue(token, cue_set) and (token.pos_ != "ADP" or token.i in (_governor(a), _governor(b))):
+            if _cue(token, cue_set) and _attaches(token, a, b):
                 return f"dep:{token.lemma_.lower()}", CONF_DEP
     between = a.doc[a.end : b.start]
     if len(between) <= MAX_WINDOW and not any(_negates(t, negations) for t in between):
         for token in between:
-            if _cue(token, cue_set):
+            if _cue(token, cue_set) and _attaches(token, a, b):
                 return f"window:{token.lemma_.lower()}", CONF_WINDOW
     return None, 0.0
+
+
+def _attaches(token: Token, a: Span, b: Span) -> bool:
+    """A preposition is a cue only where it attaches one of the two concepts ("during pre-training")."""
+    if token.pos_ != "ADP":
+        return True
+    doc = token.doc
+    # also the first word of a two-word preposition: "due to", "because of", "prior to"
+    return any(g == token.i or (doc[g].pos_ == "ADP" and doc[g].head.i == token.i)
+               for g in (_governor(a), _governor(b)))
 
 
 def _governor(span: Span) -> int:
