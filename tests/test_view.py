@@ -1,26 +1,31 @@
-"""Tests of the HTML graph view (aigraph.view), drawn in a real headless Chromium: no mocks.
+"""Tests of the HTML graph view (aigraph.view): the page's source, its payload and its layout, on a small graph
+full of hostile text. No mocks.
 
-The browser tests need Chromium (/usr/bin/chromium, or the path in $AIGRAPH_CHROMIUM). If it is missing they
-FAIL with a clear message; set AIGRAPH_SKIP_BROWSER=1 to skip them instead.
+The page itself is tested in a real headless Chromium (tests/browser.py, Playwright, network blocked) by
+test_view_panels.py (this small graph), test_view_browser.py (the default corpus, interactions),
+test_view_hostile.py (a hostile corpus through the whole build), test_view_scale.py (500 and 5,000 concepts);
+test_view_cli.py tests `aigraph view`. The graph generators and checks here are shared with them.
 
-    PYTHONPATH=src .venv/bin/python -m pytest tests/test_view.py -q      (add -s to see the timings)
+    .venv/bin/python -m pytest tests/test_view*.py -q      (add -s to see the timings)
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote
+from typing import Any
 
 import pytest
 
-from aigraph.model import CLASSES, PREDICATES, Concept, Evidence, GraphData, Mention, Relation
+from aigraph.model import CLASSES, PREDICATES, Concept, Document, Evidence, GraphData, Mention, Relation
 from aigraph.view import VIS_DIR, edge_id, render_html, script_json, write_html
-from browser import dump_dom
+from aigraph.view_data import EVIDENCE_FIELDS, payload
+from aigraph.view_layout import layered_positions
+from browser import Loaded
 
 PWN = "document.body.dataset.pwned='1'"
 SCRIPT_LABEL = f"<script>{PWN}</script>"
@@ -30,14 +35,10 @@ BREAKOUT_SENTENCE = f"Poisoning </script><script>{PWN}</script> is a risk\u2028o
 BAD_DOC = 'we"ird<name>.txt'
 HOSTILE_TITLE = f"</title><script>{PWN}</script> & report"
 HOSTILE_RAW = ("<script>document", "<img src=x", "<a href=", "</script><script>", "</title><script>")
-
+SCRIPTS_IN_PAGE = 5  # the JSON data block, vis-network, graph.js, panel.js, controls.js
 
 
 # ----------------------------------------------------------------------------------------------- data
-
-
-def _mention(key: str, start: int = 0) -> Mention:
-    return Mention(concept=key, text=key, start=start, end=start + len(key))
 
 
 def _ev(
@@ -50,14 +51,17 @@ def _ev(
     rule: str = "dep-cue:uses",
     confidence: float = 0.8,
     hedged: bool = False,
+    texts: tuple[str, str] | None = None,
 ) -> Evidence:
+    """An evidence record; the mentions' texts are `texts`, else the concept keys (offsets inside the sentence)."""
+    s_text, o_text = texts or (subject, obj)
     return Evidence(
         doc=doc,
         sentence=sentence,
         start=start,
         end=start + len(sentence),
-        subject=_mention(subject, start),
-        object=_mention(obj, start + 5),
+        subject=Mention(subject, s_text, start, start + len(s_text)),
+        object=Mention(obj, o_text, start + 5, start + 5 + len(o_text)),
         rule=rule,
         confidence=confidence,
         hedged=hedged,
@@ -67,9 +71,9 @@ def _ev(
 def small_graph(reverse: bool = False) -> GraphData:
     """Seven nodes (all four classes, one concept missing from `concepts`), five relations, hostile text."""
     concepts = [
-        Concept("model-training", "Model training", ("Stage",)),
+        Concept("model-training", "Model training", ("Stage",), alt_labels=("training run", IMG_LABEL)),
         Concept("deployment", "Deployment", ("Stage",)),
-        Concept("fine-tuning", "fine-tuning", ("Technique",)),
+        Concept("fine-tuning", "fine-tuning", ("Technique",), alt_labels=("finetuning", "fine tuning")),
         Concept("rlhf", HREF_LABEL, ("Technique",)),
         Concept("data-poisoning", SCRIPT_LABEL, ("Risk",), definition=IMG_LABEL),
         Concept("red-teaming", IMG_LABEL, ("Intervention", "Technique")),
@@ -82,9 +86,10 @@ def small_graph(reverse: bool = False) -> GraphData:
                     "model-training",
                     "fine-tuning",
                     "000_a.txt",
-                    "Model training uses fine-tuning.",
+                    "Model training uses Fine-Tuning.",
                     10,
                     confidence=0.9,
+                    texts=("model  training", "fine-tuning"),
                 ),
                 _ev(
                     "model-training",
@@ -94,6 +99,7 @@ def small_graph(reverse: bool = False) -> GraphData:
                     120,
                     rule="dep-cue:<b>",
                     hedged=True,
+                    texts=(SCRIPT_LABEL, "fine-tuning"),
                 ),
             ],
         ),
@@ -101,7 +107,14 @@ def small_graph(reverse: bool = False) -> GraphData:
             Relation("fine-tuning", "introducesRisk", "data-poisoning"),
             [
                 _ev(
-                    "fine-tuning", "data-poisoning", BAD_DOC, BREAKOUT_SENTENCE, 300, rule="dep-cue:introduce"
+                    "fine-tuning",
+                    "data-poisoning",
+                    BAD_DOC,
+                    BREAKOUT_SENTENCE,
+                    300,
+                    rule="dep-cue:introduce",
+                    hedged=True,
+                    texts=("fine-tuning", "Poisoning"),
                 ),
             ],
         ),
@@ -116,6 +129,7 @@ def small_graph(reverse: bool = False) -> GraphData:
                     40 * i,
                     rule="dep-cue:mitigate",
                     confidence=0.5 + i / 100,
+                    texts=("poisoning", "Red-teaming"),
                 )
                 for i in range(24)
             ],
@@ -129,6 +143,7 @@ def small_graph(reverse: bool = False) -> GraphData:
                     "001_b.txt",
                     f"Red-teaming {IMG_LABEL} applies at deployment.",
                     7,
+                    texts=(IMG_LABEL, "deployment"),
                 ),
                 _ev("red-teaming", "deployment", "002_c.txt", "Red-teaming is done before deployment.", 8),
                 _ev("red-teaming", "deployment", "003_d.txt", "Deployment needs red-teaming.", 9),
@@ -137,21 +152,34 @@ def small_graph(reverse: bool = False) -> GraphData:
         (
             Relation("rlhf", "introducesRisk", "ghost-concept"),
             [
-                _ev("rlhf", "ghost-concept", "004_e.txt", "RLHF introduces a ghost.", 3),
+                _ev("rlhf", "ghost-concept", "004_e.txt", "RLHF introduces a ghost.", 3, confidence=0.3),
             ],
         ),
     ]
+    documents = [Document("000_a.txt", "/x/000_a.txt", "0" * 64, "", "", (0,), title=HOSTILE_TITLE)]
     if reverse:
         concepts.reverse()
         relations = [(rel, list(reversed(evs))) for rel, evs in reversed(relations)]
-    return GraphData(documents=[], concepts={c.key: c for c in concepts}, relations=dict(relations))
+    return GraphData(documents=documents, concepts={c.key: c for c in concepts}, relations=dict(relations))
+
+
+SENTENCE_WORDS = (
+    "the model developers report that during evaluation the system showed behaviour which the audit team "
+    "had not expected and which later analysis traced to the training data and its filtering pipeline"
+)
 
 
 def big_graph(n_nodes: int = 2000, n_edges: int = 3000, seed: int = 20240601) -> GraphData:
-    """Random but seeded: n_nodes concepts split over the four classes, n_edges well-typed relations."""
+    """Random but seeded: n_nodes concepts split over the four classes, n_edges well-typed relations, each
+    with 1-3 evidence sentences of realistic length (~25 words) from 300 documents."""
     rng = random.Random(seed)
+    words = SENTENCE_WORDS.split(" ")
     keys = {cls: [f"{cls.lower()}-{i:04d}" for i in range(n_nodes // len(CLASSES))] for cls in CLASSES}
-    concepts = {k: Concept(k, f"{cls} concept {k[-4:]}", (cls,)) for cls, ks in keys.items() for k in ks}
+    concepts = {
+        k: Concept(k, f"{cls} concept {k[-4:]}", (cls,), alt_labels=(f"{cls[:4]}-{k[-4:]}",))
+        for cls, ks in keys.items()
+        for k in ks
+    }
     predicates = sorted(PREDICATES.items())
     relations: dict[Relation, list[Evidence]] = {}
     while len(relations) < n_edges:
@@ -162,15 +190,18 @@ def big_graph(n_nodes: int = 2000, n_edges: int = 3000, seed: int = 20240601) ->
             rng.choice(keys[rng.choice(object_classes)]),
         )
         if rel not in relations:
+            s_label, o_label = concepts[rel.subject].label, concepts[rel.object].label
             relations[rel] = [
                 _ev(
                     rel.subject,
                     rel.object,
                     f"{rng.randrange(300):03d}_doc.txt",
-                    f"{rel.subject} {predicate} {rel.object}, sentence {j}.",
+                    f"{s_label} {' '.join(rng.choices(words, k=12))} {predicate} "
+                    f"{' '.join(rng.choices(words, k=12))} {o_label} ({j}).",
                     rng.randrange(100_000),
                     confidence=round(rng.random(), 2),
                     hedged=rng.random() < 0.2,
+                    texts=(s_label, o_label),
                 )
                 for j in range(rng.randint(1, 3))
             ]
@@ -183,53 +214,33 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 
 class Dom(HTMLParser):
-    """Every start tag with its attributes, the <body> attributes and the text inside #panel-body."""
+    """Every start tag with its attributes."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self.body: dict[str, str | None] = {}
-        self.panel_tags: list[tuple[str, dict[str, str | None]]] = []
-        self.panel_parts: list[str] = []
-        self._depth = 0
         self.feed(html)
         self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        self.elements.append((tag, attributes))
-        if tag == "body":
-            self.body = attributes
-        if self._depth:
-            self.panel_tags.append((tag, attributes))
-            self._depth += tag not in VOID
-        elif attributes.get("id") == "panel-body":
-            self._depth = 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._depth and tag not in VOID:
-            self._depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self._depth:
-            self.panel_parts.append(data)
-
-    @property
-    def panel_text(self) -> str:
-        return "".join(self.panel_parts)
+        self.elements.append((tag, dict(attrs)))
 
 
-def assert_safe_dom(dom: Dom, raw: str) -> None:
+# Run in the page: what an injection would have left behind.
+INJECTION_PROBE = """() => ({
+    pwned: document.body.dataset.pwned || null,
+    scripts: document.querySelectorAll('script').length,
+    tags: [...new Set([...document.querySelectorAll('img, a, b, iframe, object, embed, link, svg, style')]
+        .filter(e => !(e.tagName === 'STYLE' && e.parentElement === document.head)).map(e => e.tagName))],
+    handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name))
+        .filter(n => n.startsWith('on')),
+})"""
+
+
+def assert_no_injection(loaded: Loaded) -> None:
     """No injected script ran and no hostile markup became elements."""
-    assert "data-pwned" not in raw
-    assert "pwned" not in (dom.body.get("data-pwned") or "")
-    tags = [tag for tag, _ in dom.elements]
-    assert tags.count("script") == 3  # the JSON data block, vis-network, the page script
-    for bad in ("img", "a", "b", "iframe", "object", "embed", "link"):
-        assert bad not in tags, f"unexpected <{bad}> element in the drawn page"
-    for tag, attributes in dom.elements:
-        handlers = [name for name in attributes if name.startswith("on")]
-        assert not handlers, f"<{tag}> has event-handler attributes {handlers}"
+    probe = loaded.page.evaluate(INJECTION_PROBE)
+    assert probe == {"pwned": None, "scripts": SCRIPTS_IN_PAGE, "tags": [], "handlers": []}, probe
 
 
 def vendor_blobs() -> list[str]:
@@ -239,16 +250,16 @@ def vendor_blobs() -> list[str]:
     ]
 
 
+def data_block(html: str) -> dict[str, Any]:
+    block = re.search(r'<script type="application/json" id="aigraph-data">(.*?)</script>', html, re.S)
+    assert block is not None
+    result: dict[str, Any] = json.loads(block.group(1))
+    return result
+
+
 @pytest.fixture(scope="module")
 def small_html() -> str:
     return render_html(small_graph(), title=HOSTILE_TITLE)
-
-
-@pytest.fixture(scope="module")
-def small_page(tmp_path_factory: pytest.TempPathFactory, small_html: str) -> Path:
-    page = tmp_path_factory.mktemp("view") / "graph.html"
-    write_html(small_graph(), page, title=HOSTILE_TITLE)
-    return page
 
 
 # ------------------------------------------------------------------------------------- static checks
@@ -297,6 +308,7 @@ def test_no_external_references(small_html: str) -> None:
     assert urls and all(u.startswith("data:") for u in urls), sorted(set(urls))
     assert "@import" not in small_html
     assert "default-src &#39;none&#39;" in small_html  # and the CSP forbids fetching anyway
+    assert [tag for tag, _ in page.elements].count("script") == SCRIPTS_IN_PAGE
 
 
 def test_hostile_text_is_escaped_in_source(small_html: str) -> None:
@@ -312,15 +324,16 @@ def test_hostile_text_is_escaped_in_source(small_html: str) -> None:
     )
     assert "<h1>&lt;/title&gt;&lt;script&gt;" in small_html
     # the data block round-trips to exactly the original text
-    block = re.search(r'<script type="application/json" id="aigraph-data">(.*?)</script>', small_html, re.S)
-    assert block is not None
-    payload = json.loads(block.group(1))
-    labels = {n["id"]: n["label"] for n in payload["info"]["nodes"]}
+    payload_ = data_block(small_html)
+    labels = {n["id"]: n["label"] for n in payload_["info"]["nodes"]}
     assert labels["data-poisoning"] == SCRIPT_LABEL and labels["rlhf"] == HREF_LABEL
-    sentences = [ev["sentence"] for e in payload["info"]["edges"] for ev in e["evidence"]]
+    sentence = EVIDENCE_FIELDS.index("sentence")
+    sentences = [ev[sentence] for e in payload_["info"]["edges"] for ev in e["evidence"]]
     assert BREAKOUT_SENTENCE in sentences
-    assert {n["group"] for n in payload["nodes"]} == {*CLASSES, "Other"}  # ghost-concept is drawn, as Other
-    assert all(isinstance(n["title"], str) for n in payload["nodes"] + payload["edges"])
+    assert BAD_DOC in [d["name"] for d in payload_["documents"]]
+    assert HOSTILE_TITLE in [d["title"] for d in payload_["documents"]]
+    assert {n["group"] for n in payload_["nodes"]} == {*CLASSES, "Other"}  # ghost-concept is drawn, as Other
+    assert all(isinstance(n["title"], str) for n in payload_["nodes"] + payload_["edges"])
 
 
 def test_script_json_cannot_close_the_element() -> None:
@@ -330,103 +343,69 @@ def test_script_json_cannot_close_the_element() -> None:
     assert json.loads(text) == {"k</script>": "</script><!-- & \u2028\u2029 >"}
 
 
-def test_legend_and_counts(small_html: str) -> None:
+def test_legend_filters_and_counts(small_html: str) -> None:
     legend = re.search(r'<ul id="legend".*?</ul>', small_html, re.S)
     assert legend is not None
-    for name in (*CLASSES, "Other"):
-        assert f"</span>{name}</li>" in legend.group(0)
-    assert "7 concepts, 5 relations, 31 evidence records" in small_html
+    for name, count in (("Stage", 2), ("Technique", 2), ("Risk", 1), ("Intervention", 1), ("Other", 1)):
+        assert f'data-class="{name}" checked>' in legend.group(0)
+        assert f'</span>{name} <span class="count">({count})</span>' in legend.group(0)
+    for name in PREDICATES:
+        assert f'data-predicate="{name}" checked>' in small_html
+    assert 'id="min-confidence" type="range"' in small_html and 'id="search" type="search"' in small_html
+    assert "7 concepts, 5 relations, 31 evidence records, 30 documents" in small_html
 
 
-# ------------------------------------------------------------------------------------- browser checks
+def test_sizes_widths_dashes_aliases_and_documents() -> None:
+    _net, page = payload(small_graph())
+    nodes = {n["id"]: n for n in page["nodes"]}
+    info = {n["id"]: n for n in page["info"]["nodes"]}
+    edges = {e["id"]: e for e in page["edges"]}
+    docs = [d["name"] for d in page["documents"]]
+    # size by number of documents with evidence: red-teaming 27 documents > fine-tuning 2 > ghost 1
+    assert len(info["red-teaming"]["docs"]) == 27 and len(info["fine-tuning"]["docs"]) == 2
+    assert nodes["red-teaming"]["size"] > nodes["fine-tuning"]["size"] > nodes["ghost-concept"]["size"]
+    assert info["model-training"]["docs"] == [[docs.index("000_a.txt"), 1], [docs.index(BAD_DOC), 1]]
+    # width by evidence count; dashed only when every sentence hedges the relation
+    mitigated = edges[edge_id(Relation("data-poisoning", "mitigatedBy", "red-teaming"))]
+    uses = edges[edge_id(Relation("model-training", "usesTechnique", "fine-tuning"))]
+    introduces = edges[edge_id(Relation("fine-tuning", "introducesRisk", "data-poisoning"))]
+    assert mitigated["width"] > uses["width"] > introduces["width"]
+    assert introduces.get("dashes") is True and "dashes" not in uses and "dashes" not in mitigated
+    assert uses["color"]["color"] != mitigated["color"]["color"]  # coloured by predicate
+    # aliases from the lexicon, and the other forms the corpus wrote it as (whitespace folded)
+    assert info["model-training"]["aliases"] == sorted(["training run", IMG_LABEL])
+    assert info["model-training"]["written"] == [SCRIPT_LABEL]  # not "model  training": that is the label
+    assert info["fine-tuning"]["written"] == [] and info["data-poisoning"]["written"] == ["Poisoning"]
+    assert page["documents"][docs.index("000_a.txt")]["title"] == HOSTILE_TITLE
 
 
-def test_browser_draws_small_graph_safely(small_page: Path, tmp_path: Path) -> None:
-    raw, _ = dump_dom(small_page, tmp_path)
-    dom = Dom(raw)
-    assert dom.body.get("data-drawn") == "1", raw[-3000:]
-    assert dom.body.get("data-nodes") == "7"
-    assert dom.body.get("data-edges") == "5"
-    assert_safe_dom(dom, raw)
-    assert ("aside", {"id": "panel", "hidden": ""}) in dom.elements  # no selection: panel closed
+def test_layered_layout_puts_classes_in_chain_order() -> None:
+    _net, page = payload(big_graph(400, 600))
+    xs: dict[str, list[int]] = {}
+    for node in page["nodes"]:
+        xs.setdefault(node["group"], []).append(node["x"])
+    bands = [(min(xs[c]), max(xs[c])) for c in CLASSES]
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(bands)), bands  # columns left to right
+    assert [b["name"] for b in page["bands"]] == list(CLASSES)
+    assert len({(n["x"], n["y"]) for n in page["nodes"]}) == 400  # no two concepts on one spot
+    width = max(n["x"] for n in page["nodes"]) - min(n["x"] for n in page["nodes"])
+    height = max(n["y"] for n in page["nodes"]) - min(n["y"] for n in page["nodes"])
+    assert 0.8 < width / height < 4, (width, height)  # folded into sub-columns: roughly a screen's shape
 
 
-def test_browser_edge_panel_shows_every_evidence_record(small_page: Path, tmp_path: Path) -> None:
-    rel = Relation("model-training", "usesTechnique", "fine-tuning")
-    raw, _ = dump_dom(small_page, tmp_path, "#select=" + quote(edge_id(rel), safe=""))
-    dom = Dom(raw)
-    assert dom.body.get("data-drawn") == "1"
-    assert_safe_dom(dom, raw)
-    text = dom.panel_text
-    assert "Model training \u2014usesTechnique\u2192 fine-tuning" in text
-    assert "2 evidence record(s)" in text
-    assert "Model training uses fine-tuning." in text
-    assert "000_a.txt \u00b7 chars 10\u201342 \u00b7 rule dep-cue:uses \u00b7 confidence 0.90" in text
-    hostile = f"Training may use {SCRIPT_LABEL} fine-tuning."
-    assert hostile in text  # shown as text ...
-    assert "&lt;script&gt;document.body.dataset.pwned='1'&lt;/script&gt; fine-tuning." in raw  # ... escaped
-    assert (
-        f"{BAD_DOC} \u00b7 chars 120\u2013{120 + len(hostile)} \u00b7 rule dep-cue:<b> \u00b7 confidence 0.80"
-        " \u00b7 hedged" in text
+def test_barycentre_ordering_untangles_crossings() -> None:
+    # two bands, each Stage linked to one Technique; the initial order (by key) crosses every pair
+    stages = [f"s{i}" for i in range(6)]
+    techniques = [f"t{i}" for i in range(6)]
+    pairs = [(s, techniques[5 - i]) for i, s in enumerate(stages)]
+    class_of = {**dict.fromkeys(stages, "Stage"), **dict.fromkeys(techniques, "Technique")}
+    positions, bands = layered_positions(CLASSES, class_of, pairs, dict.fromkeys(class_of, 1))
+    crossings = sum(
+        1
+        for (a, b) in pairs
+        for (c, d) in pairs
+        if positions[a][1] < positions[c][1] and positions[b][1] > positions[d][1]
     )
-    assert text.count("hedged") == 1
-    assert [tag for tag, attrs in dom.panel_tags if attrs.get("class") == "evidence"] == ["li", "li"]
-
-
-def test_browser_node_panel_caps_evidence_with_a_count(small_page: Path, tmp_path: Path) -> None:
-    raw, _ = dump_dom(small_page, tmp_path, "#select=red-teaming")
-    dom = Dom(raw)
-    assert dom.body.get("data-drawn") == "1"
-    assert_safe_dom(dom, raw)
-    text = dom.panel_text
-    assert IMG_LABEL in text  # the label as text, not an <img>
-    assert "classes: Intervention, Technique" in text
-    assert "2 relation(s)" in text and "27 evidence sentence(s)" in text
-    assert len([1 for _, attrs in dom.panel_tags if attrs.get("class") == "evidence"]) == 20
-    assert "\u2026 and 7 more evidence sentence(s)" in text  # nothing silently dropped
-
-
-def test_browser_unknown_concept_and_hostile_definition(small_page: Path, tmp_path: Path) -> None:
-    raw, _ = dump_dom(small_page, tmp_path, "#select=ghost-concept")
-    dom = Dom(raw)
-    assert_safe_dom(dom, raw)
-    assert "concept not in the graph's concept list" in dom.panel_text
-    raw, _ = dump_dom(small_page, tmp_path, "#select=data-poisoning")
-    dom = Dom(raw)
-    assert_safe_dom(dom, raw)
-    assert SCRIPT_LABEL in dom.panel_text and IMG_LABEL in dom.panel_text  # label and definition
-    raw, _ = dump_dom(small_page, tmp_path, "#select=fine-tuning")
-    dom = Dom(raw)
-    assert_safe_dom(dom, raw)
-    assert BREAKOUT_SENTENCE in dom.panel_text
-
-
-def test_browser_draws_2000_nodes(tmp_path: Path) -> None:
-    data = big_graph()
-    assert (len(data.concepts), len(data.relations)) == (2000, 3000)
-    started = time.monotonic()
-    html = render_html(data, title="big")
-    render_s = time.monotonic() - started
-    assert render_html(data, title="big") == html
-    page = tmp_path / "big.html"
-    write_html(data, page, title="big")
-    raw, browser_s = dump_dom(page, tmp_path)
-    dom = Dom(raw)
-    print(
-        f"\n2000 nodes/3000 edges: render_html {render_s:.2f}s, {len(html) / 1e6:.1f} MB, "
-        f"chromium load+draw+dump {browser_s:.1f}s, "
-        f"page clock at first draw {dom.body.get('data-draw-ms')} ms"
-    )
-    assert dom.body.get("data-drawn") == "1", "the 2,000-node graph did not draw within the time budget"
-    assert dom.body.get("data-nodes") == "2000"
-    assert dom.body.get("data-edges") == "3000"
-
-
-def test_browser_draws_an_empty_graph(tmp_path: Path) -> None:
-    page = tmp_path / "empty.html"
-    write_html(GraphData(), page)
-    raw, _ = dump_dom(page, tmp_path, "#select=nothing-here")
-    dom = Dom(raw)
-    drawn = (dom.body.get("data-drawn"), dom.body.get("data-nodes"), dom.body.get("data-edges"))
-    assert drawn == ("1", "0", "0")
-    assert ("aside", {"id": "panel", "hidden": ""}) in dom.elements  # unknown id in the link: nothing opens
+    assert crossings == 0
+    assert [b.name for b in bands] == ["Stage", "Technique"]
+    assert layered_positions(CLASSES, class_of, pairs, dict.fromkeys(class_of, 1))[0] == positions
