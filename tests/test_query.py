@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-import rdflib
 
-from aigraph.errors import AigraphError, InputError, QueryError
+from aigraph.errors import AigraphError, InputError, QueryError, QueryRefused, QuerySyntaxError, QueryTimeout
 from aigraph.query import (
-    QueryResult,
+    Term,
     check_query,
+    graph_names,
     load_store,
-    named_queries,
     run_named,
     run_query,
-    sparql_string,
 )
+from aigraph.worker import QueryPool
 
 DATA = Path(__file__).parent / "data" / "small.trig"
 C = "https://w3id.org/aigraph/concept/"
@@ -69,235 +72,6 @@ def test_turtle_union_file_in_the_default_graph_works(store: ox.Store, tmp_path:
     assert run_named(load_store(ttl), "relations") == run_named(store, "relations")
 
 
-# --------------------------------------------------------------------------- named queries
-
-NAMES = {"chains", "concepts", "evidence", "relations", "stats", "unmitigated-risks"}
-
-
-def test_named_queries_are_packaged_with_description_and_order() -> None:
-    queries = named_queries()
-    assert set(queries) == NAMES
-    for name, query in queries.items():
-        assert query.name == name
-        assert query.text.startswith("# description: ")
-        assert query.description and "\n" not in query.description
-        assert "ORDER BY" in query.text
-    assert queries["evidence"].params == ("concept_label",)
-    assert all(not q.params for n, q in queries.items() if n != "evidence")
-
-
-def mt_chain(technique: str, risk: str, intervention: str, labels: tuple[str, str, str]) -> tuple[str, ...]:
-    return ("model training", *labels, C + "model-training", C + technique, C + risk, C + intervention)
-
-
-def test_chains_finds_exactly_the_written_chains(store: ox.Store) -> None:
-    result = run_named(store, "chains")
-    assert result.columns == [
-        "stageLabel", "techniqueLabel", "riskLabel", "interventionLabel",
-        "stage", "technique", "risk", "intervention",
-    ]  # fmt: skip
-    assert result.rows == [
-        mt_chain("fine-tuning", "data-poisoning", "data-filtering",
-                 ("fine-tuning", "data poisoning", "data filtering")),
-        mt_chain("fine-tuning", "data-poisoning", "red-teaming",
-                 ("fine-tuning", "data poisoning", "red teaming")),
-        mt_chain("web-scraping", "privacy-leakage", "differential-privacy",
-                 ("web scraping", "privacy leakage", "differential privacy")),
-    ]  # fmt: skip
-
-
-def test_chain_links_really_come_from_different_documents(store: ox.Store) -> None:
-    text = """SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } VALUES (?s ?p ?o) {
-        (aigc:model-training aig:usesTechnique aigc:web-scraping)
-        (aigc:web-scraping aig:introducesRisk aigc:privacy-leakage)
-        (aigc:privacy-leakage aig:mitigatedBy aigc:differential-privacy) } } ORDER BY ?g"""
-    graphs = [row[0] for row in run_query(store, text).rows]
-    assert graphs == [
-        "https://w3id.org/aigraph/graph/doc-one",
-        "https://w3id.org/aigraph/graph/doc-one",
-        "https://w3id.org/aigraph/graph/doc-two",
-    ]
-
-
-def test_unmitigated_risks(store: ox.Store) -> None:
-    result = run_named(store, "unmitigated-risks")
-    assert result.columns == ["riskLabel", "evidenceCount", "introducedBy", "risk"]
-    assert result.rows == [
-        ("bias", "3", "deployment; fine-tuning; web scraping", C + "bias"),
-        ("misuse", "0", None, C + "misuse"),
-    ]
-
-
-def test_group_concat_follows_the_ordered_subquery() -> None:
-    """Pins the pyoxigraph behaviour the queries rely on for a deterministic GROUP_CONCAT."""
-    words = [f"w{(i * 37) % 101:03d}" for i in range(60)]
-    data = " ".join(f'<a:k{i % 3}> <a:l> "{w}" .' for i, w in enumerate(words))
-    store = ox.Store()
-    store.load(input="<a:g> { " + data + " }", format=ox.RdfFormat.TRIG)
-    text = """SELECT ?k (GROUP_CONCAT(?w; separator=",") AS ?ws)
-        WHERE { { SELECT ?k ?w WHERE { ?k <a:l> ?w } ORDER BY ?w } } GROUP BY ?k ORDER BY ?k"""
-    for _key, joined in run_query(store, text).rows:
-        assert joined is not None
-        assert joined.split(",") == sorted(joined.split(","))
-
-
-def evidence_row(role: str, predicate: str, other: str, file: str, span: tuple[int, int], rule: str,
-                 confidence: str, hedged: str, sentence: str, ev: str) -> tuple[str, ...]:  # fmt: skip
-    start, end = span
-    return ("data poisoning", role, predicate, other, file, str(start), str(end), rule, confidence, hedged,
-            sentence, E + ev)  # fmt: skip
-
-
-DATA_POISONING_EVIDENCE = [
-    evidence_row("object", "introducesRisk", "fine-tuning", "000_alpha.txt", (45, 86), "dep-cue:introduce",
-                 "0.75", "true", "Fine-tuning can introduce data poisoning.", "00000000000000e2"),
-    evidence_row("subject", "mitigatedBy", "data filtering", "000_alpha.txt", (87, 133), "dep-cue:mitigate",
-                 "0.8", "false", "Data poisoning is mitigated by data filtering.", "00000000000000e3"),
-    evidence_row("subject", "mitigatedBy", "red teaming", "001_beta.txt", (169, 210), "dep-cue:mitigate",
-                 "0.7", "false", "Red teaming helps against data poisoning.", "00000000000000ec"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize("label", ["data poisoning", "DATA Poisoning", "data-poisoning"])
-def test_evidence_for_a_concept(store: ox.Store, label: str) -> None:
-    result = run_named(store, "evidence", {"concept_label": label})
-    assert result.columns == [
-        "conceptLabel", "role", "predicate", "otherLabel", "fileName", "startOffset", "endOffset", "rule",
-        "confidence", "hedged", "sentence", "evidence",
-    ]  # fmt: skip
-    assert result.rows == DATA_POISONING_EVIDENCE
-
-
-def test_evidence_sentence_with_quotes(store: ox.Store) -> None:
-    rows = run_named(store, "evidence", {"concept_label": "bias"}).rows
-    assert [(r[2], r[3], r[10]) for r in rows] == [
-        ("introducesRisk", "deployment", "Deployment introduces bias in new contexts."),
-        ("introducesRisk", "fine-tuning", 'Fine-tuning may introduce bias, the "alignment tax".'),
-        ("introducesRisk", "web scraping", "Web scraping introduces bias."),
-    ]
-
-
-@pytest.mark.parametrize(
-    "hostile",
-    ['x" } } ; DROP ALL ; #', 'x" } } UNION { ?s ?p ?o } #', "x\\", 'x\\" } #', "x\\u0022 } #", "a\nb\r\"'"],
-)
-def test_evidence_param_does_not_inject(store: ox.Store, hostile: str) -> None:
-    size = len(store)
-    result = run_named(store, "evidence", {"concept_label": hostile})
-    assert result.rows == []
-    assert len(store) == size
-
-
-@pytest.mark.parametrize(
-    "value", ['x" } } ; DROP ALL ; #', "back\\slash", "\\u0022", "é\n\r\t'\"", "''' \"\"\""]
-)
-def test_sparql_string_round_trips(store: ox.Store, value: str) -> None:
-    result = run_query(store, f"SELECT ?v WHERE {{ VALUES ?v {{ {sparql_string(value)} }} }}")
-    assert result.rows == [(value,)]
-
-
-def test_evidence_without_param_says_which_to_pass(store: ox.Store) -> None:
-    with pytest.raises(QueryError, match="--param concept_label="):
-        run_named(store, "evidence")
-
-
-def test_unknown_param_and_unknown_query(store: ox.Store) -> None:
-    with pytest.raises(QueryError, match="concept_label"):
-        run_named(store, "evidence", {"concept_label": "bias", "extra": "1"})
-    with pytest.raises(QueryError, match="no parameters"):
-        run_named(store, "chains", {"concept_label": "bias"})
-    with pytest.raises(QueryError, match="chains"):
-        run_named(store, "no-such-query")
-
-
-def test_relations(store: ox.Store) -> None:
-    result = run_named(store, "relations")
-    assert result.columns == [
-        "subjectLabel", "predicate", "objectLabel", "evidenceCount", "maxConfidence", "subject", "object",
-    ]  # fmt: skip
-    assert result.rows == [
-        (*labels, C + subject, C + obj)
-        for *labels, subject, obj in [
-            ("data poisoning", "mitigatedBy", "data filtering", "1", "0.8",
-             "data-poisoning", "data-filtering"),
-            ("data poisoning", "mitigatedBy", "red teaming", "1", "0.7", "data-poisoning", "red-teaming"),
-            ("deployment", "introducesRisk", "bias", "1", "0.65", "deployment", "bias"),
-            ("fine-tuning", "introducesRisk", "bias", "1", "0.5", "fine-tuning", "bias"),
-            ("fine-tuning", "introducesRisk", "data poisoning", "1", "0.75", "fine-tuning", "data-poisoning"),
-            ("model training", "usesTechnique", "fine-tuning", "2", "0.95", "model-training", "fine-tuning"),
-            ("model training", "usesTechnique", "web scraping", "1", "0.85",
-             "model-training", "web-scraping"),
-            ("privacy leakage", "mitigatedBy", "differential privacy", "1", "0.9",
-             "privacy-leakage", "differential-privacy"),
-            ("red teaming", "appliesAt", "deployment", "1", "0.6", "red-teaming", "deployment"),
-            ("web scraping", "introducesRisk", "bias", "1", "0.55", "web-scraping", "bias"),
-            ("web scraping", "introducesRisk", "privacy leakage", "1", "0.7",
-             "web-scraping", "privacy-leakage"),
-        ]
-    ]  # fmt: skip
-    assert len(result.rows) == 11
-
-
-def test_concepts(store: ox.Store) -> None:
-    result = run_named(store, "concepts")
-    assert result.columns == ["label", "classes", "relationCount", "concept"]
-    assert result.rows == [
-        (label, classes, count, C + key)
-        for label, classes, count, key in [
-            ("bias", "Risk", "3", "bias"),
-            ("data filtering", "Intervention", "1", "data-filtering"),
-            ("data poisoning", "Risk", "3", "data-poisoning"),
-            ("deployment", "Stage", "2", "deployment"),
-            ("differential privacy", "Intervention", "1", "differential-privacy"),
-            ("fine-tuning", "Technique", "3", "fine-tuning"),
-            ("misuse", "Risk", "0", "misuse"),
-            ("model training", "Stage", "2", "model-training"),
-            ("privacy leakage", "Risk", "2", "privacy-leakage"),
-            ("red teaming", "Technique Intervention", "2", "red-teaming"),
-            ("web scraping", "Technique", "3", "web-scraping"),
-        ]
-    ]
-
-
-STATS = {
-    ("class", "Document"): 2, ("class", "Evidence"): 12, ("class", "Intervention"): 3,
-    ("class", "Mention"): 24, ("class", "Risk"): 4, ("class", "SoftwareAgent"): 1, ("class", "Stage"): 2,
-    ("class", "Technique"): 3,
-    ("predicate", "appliesAt"): 1, ("predicate", "confidence"): 12, ("predicate", "endOffset"): 36,
-    ("predicate", "fileName"): 2, ("predicate", "hedged"): 12, ("predicate", "inDocument"): 36,
-    ("predicate", "inScheme"): 5, ("predicate", "introducesRisk"): 5, ("predicate", "label"): 13,
-    ("predicate", "mentionOf"): 24, ("predicate", "mitigatedBy"): 3, ("predicate", "object"): 12,
-    ("predicate", "objectMention"): 12, ("predicate", "predicate"): 12, ("predicate", "prefLabel"): 11,
-    ("predicate", "rule"): 12, ("predicate", "sentence"): 12, ("predicate", "sha256"): 2,
-    ("predicate", "startOffset"): 36, ("predicate", "subject"): 12, ("predicate", "subjectMention"): 12,
-    ("predicate", "text"): 24, ("predicate", "type"): 51, ("predicate", "usesTechnique"): 2,
-    ("predicate", "wasAttributedTo"): 12,
-}  # fmt: skip
-
-
-def test_stats(store: ox.Store) -> None:
-    result = run_named(store, "stats")
-    assert result.columns == ["kind", "name", "count", "iri"]
-    assert [(kind, name) for kind, name, _, _ in result.rows] == list(STATS)  # also checks the order
-    assert {(r[0], r[1]): int(r[2] or 0) for r in result.rows} == STATS
-
-
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # inside rdflib's TriG parser
-def test_stats_agree_with_rdflib_set_semantics(store: ox.Store) -> None:
-    """rdflib merges the graphs as a set; the counts must match despite pyoxigraph's bag union."""
-    dataset = rdflib.Dataset()
-    dataset.parse(DATA, format="trig")
-    union = rdflib.Graph()
-    for s, p, o, _g in dataset.quads((None, None, None, None)):
-        union.add((s, p, o))
-    predicates = set(union.predicates())
-    classes = set(union.objects(None, rdflib.RDF.type))
-    expected = {("predicate", str(p)): len(set(union.triples((None, p, None)))) for p in predicates}
-    expected |= {("class", str(c)): len(set(union.subjects(rdflib.RDF.type, c))) for c in classes}
-    got = {(r[0], r[3]): int(r[2] or 0) for r in run_named(store, "stats").rows}
-    assert got == expected
-
-
 # --------------------------------------------------------------------------- run_query
 
 
@@ -310,11 +84,13 @@ def test_standard_prefixes_are_predeclared_and_a_query_may_override_them(store: 
 
 
 def test_ask_construct_blank_and_unbound(store: ox.Store) -> None:
-    assert run_query(store, "ASK { aigc:bias a aig:Risk }") == QueryResult(["ask"], [("true",)])
+    asked = run_query(store, "ASK { aigc:bias a aig:Risk }")
+    assert (asked.kind, asked.columns, asked.rows, asked.boolean) == ("ask", ["ask"], [("true",)], True)
     assert run_query(store, "ASK { aigc:bias a aig:Stage }").rows == [("false",)]
+    assert run_query(store, "ASK { aigc:bias a aig:Stage }").boolean is False
     text = "CONSTRUCT { ?r rdfs:label ?l } WHERE { VALUES ?r { aigc:misuse aigc:bias } ?r rdfs:label ?l }"
     built = run_query(store, text)
-    assert built.columns == ["subject", "predicate", "object"]
+    assert built.columns == ["subject", "predicate", "object"] and built.kind == "graph"
     label = "http://www.w3.org/2000/01/rdf-schema#label"
     assert built.rows == [(C + "bias", label, "bias"), (C + "misuse", label, "misuse")]
     text = "SELECT ?b ?u WHERE { BIND(BNODE() AS ?b) OPTIONAL { ?x aig:nothing ?u } }"
@@ -322,9 +98,70 @@ def test_ask_construct_blank_and_unbound(store: ox.Store) -> None:
     assert row[0] is not None and row[0].startswith("_:") and row[1] is None
 
 
-def test_syntax_error_is_a_query_error(store: ox.Store) -> None:
-    with pytest.raises(QueryError, match="invalid SPARQL: error at 1:"):
+def test_syntax_error_has_line_and_column(store: ox.Store) -> None:
+    with pytest.raises(QuerySyntaxError, match=r"invalid SPARQL at line 1, column \d+: expected") as info:
         run_query(store, "SELECT ?x WHERE { ?x ?p }")
+    assert isinstance(info.value, QueryError) and info.value.exit_code == 2
+    with pytest.raises(QuerySyntaxError) as info:
+        run_query(store, "SELECT ?x\nWHERE {\n  ?x ?p foo:bar .\n  ?a ?b ?c\n}")
+    assert (info.value.line, info.value.column) == (3, 16)  # Oxigraph's position: after the unknown prefix
+    assert "Prefix not found" in str(info.value)
+    assert "\n    ?x ?p foo:bar .\n" in str(info.value)  # the line, then a caret under the column
+    assert str(info.value).splitlines()[2] == " " * 17 + "^"
+
+
+def test_terms_keep_their_type(store: ox.Store) -> None:
+    text = """SELECT ?iri ?plain ?lang ?int ?dec ?bool ?b ?unbound WHERE {
+        BIND(aigc:bias AS ?iri) BIND("p" AS ?plain) BIND("x"@en-GB AS ?lang) BIND(3 AS ?int)
+        BIND(0.5 AS ?dec) BIND(true AS ?bool) BIND(BNODE() AS ?b) OPTIONAL { ?x aig:nothing ?unbound } }"""
+    (row,) = run_query(store, text).solutions
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    assert row[:6] == (Term("uri", C + "bias"), Term("literal", "p"), Term("literal", "x", lang="en-gb"),
+                       Term("literal", "3", xsd + "integer"), Term("literal", "0.5", xsd + "decimal"),
+                       Term("literal", "true", xsd + "boolean"))  # fmt: skip
+    assert row[6] is not None and row[6].type == "bnode" and row[6].text == "_:" + row[6].value
+    assert row[7] is None
+    assert Term.of(row[2].to_ox()) == row[2] and Term.of(row[3].to_ox()) == row[3]
+
+
+def test_max_rows_truncates_and_says_so(store: ox.Store) -> None:
+    text = "SELECT ?l WHERE { ?c rdfs:label ?l } ORDER BY ?l"
+    everything = run_query(store, text)
+    assert not everything.truncated and len(everything.rows) > 3
+    capped = run_query(store, text, max_rows=3)
+    assert capped.truncated and capped.rows == everything.rows[:3]
+    exact = run_query(store, text, max_rows=len(everything.rows))
+    assert not exact.truncated and exact.rows == everything.rows
+    graph = run_query(store, "CONSTRUCT WHERE { ?c rdfs:label ?l }", max_rows=2)
+    assert graph.truncated and len(graph.rows) == 2
+    assert not run_query(store, "ASK { ?s ?p ?o }", max_rows=1).truncated
+
+
+def test_from_a_document_graph_restricts_the_query(store: ox.Store) -> None:
+    assert graph_names(store) == {"https://w3id.org/aigraph/graph/doc-one", "https://w3id.org/aigraph/graph/doc-two"}
+    text = "SELECT DISTINCT ?f {} WHERE { ?d aig:fileName ?f } ORDER BY ?f"
+    assert run_query(store, text.replace("{}", "", 1)).rows == [("000_alpha.txt",), ("001_beta.txt",)]
+    one = text.replace("{}", "FROM <https://w3id.org/aigraph/graph/doc-one>", 1)
+    assert run_query(store, one).rows == [("000_alpha.txt",)]
+    prefixed = "PREFIX g: <https://w3id.org/aigraph/graph/>\n" + text.replace("{}", "FROM g:doc-two", 1)
+    assert run_query(store, prefixed).rows == [("001_beta.txt",)]
+    named = ("SELECT ?g WHERE { GRAPH ?g { ?d a aig:Document } } "
+             "ORDER BY ?g").replace("WHERE", "FROM NAMED <https://w3id.org/aigraph/graph/doc-two> WHERE")
+    assert run_query(store, named).rows == [("https://w3id.org/aigraph/graph/doc-two",)]
+    for outside in ("FROM <file:///etc/passwd>", "FROM NAMED <http://127.0.0.1:9/>", "FROM aigc:bias",
+                    "FROM <https://w3id.org/aigraph/graph/doc-three>"):
+        with pytest.raises(QueryRefused, match=r"is outside the store: it may only name a document's graph"):
+            run_query(store, text.replace("{}", outside, 1))
+
+
+def test_protocol_dataset_must_be_in_the_store(store: ox.Store) -> None:
+    text = "SELECT DISTINCT ?f WHERE { ?d aig:fileName ?f } ORDER BY ?f"
+    rows = run_query(store, text, default_graphs=["https://w3id.org/aigraph/graph/doc-two"]).rows
+    assert rows == [("001_beta.txt",)]
+    with pytest.raises(QueryRefused, match="default-graph-uri <file:///etc/passwd> is outside the store"):
+        run_query(store, text, default_graphs=["file:///etc/passwd"])
+    with pytest.raises(QueryRefused, match="named-graph-uri"):
+        run_query(store, text, named_graphs=["http://example.org/g"])
 
 
 # --------------------------------------------------------------------------- safety
@@ -413,3 +250,78 @@ ACCEPTED = [
 def test_keywords_in_literals_iris_comments_and_names_are_fine(store: ox.Store, text: str) -> None:
     check_query(text)
     assert run_query(store, text).rows == []
+
+
+# --------------------------------------------------------------------------- QueryPool: queries in worker processes
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_pool_answers_like_run_query(store: ox.Store) -> None:
+    with QueryPool(DATA, workers=2) as pool:
+        assert len(pool.pids) == 2 and pool.graphs == graph_names(store)
+        for text in ("SELECT ?l WHERE { ?c rdfs:label ?l } ORDER BY ?l", "ASK { ?s ?p ?o }",
+                     "DESCRIBE aigc:bias", "SELECT ?b WHERE { BIND(BNODE() AS ?b) FILTER(false) }"):
+            assert pool.run(text) == run_query(store, text)
+        assert pool.run_named("chains") == run_named(store, "chains")
+
+
+def test_pool_timeout_kills_the_worker_and_replaces_it() -> None:
+    with QueryPool(DATA, workers=1, timeout=0.5) as pool:
+        (before,) = pool.pids
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout, match=r"ran past the 0\.5 s time limit and was stopped"):
+            pool.run(SLOW)
+        assert time.monotonic() - started < 1.0
+        assert pool.run("ASK { ?s ?p ?o }").boolean is True  # waits for the replacement
+        (after,) = pool.pids
+        assert after != before
+        assert gone(before)  # the killed worker is gone, not left computing
+
+
+def gone(pid: int) -> bool:
+    """True once process `pid` (a worker this test started) no longer exists; reaping may take a moment."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_pool_refuses_before_any_worker_sees_the_query() -> None:
+    with QueryPool(DATA, workers=1, timeout=5) as pool:
+        pids = pool.pids
+        for text in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "LOAD <file:///etc/passwd>"):
+            with pytest.raises(QueryRefused):
+                pool.run(text)
+        with pytest.raises(QuerySyntaxError, match="line 1"):
+            pool.run("SELECT ?x WHERE { ?x ?p foo:bar }")
+        assert pool.pids == pids
+
+
+def test_pool_survives_a_dead_worker_and_says_when_all_are_busy() -> None:
+    with QueryPool(DATA, workers=1, timeout=1.0, queue_timeout=0.2) as pool:
+        (pid,) = pool.pids
+        os.kill(pid, signal.SIGKILL)  # a worker this test started dies (say, out of memory)
+        time.sleep(0.2)
+        with pytest.raises(QueryError, match="stopped unexpectedly"):
+            pool.run("ASK {}")
+        assert pool.run("ASK {}").boolean is True
+        def slow_query() -> None:
+            with pytest.raises(QueryTimeout):
+                pool.run(SLOW)
+
+        slow = threading.Thread(target=slow_query)
+        slow.start()
+        time.sleep(0.1)
+        with pytest.raises(QueryTimeout, match=r"all 1 query workers stayed busy for 0\.2 s"):
+            pool.run("ASK {}")
+        slow.join()
+
+
+def test_pool_with_a_missing_graph_fails_at_start(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="aigraph build"):
+        QueryPool(tmp_path / "graph.trig")

@@ -1,23 +1,36 @@
-"""Read-only SPARQL over a built graph: load it, check a query is safe, run it, return plain rows.
+"""Read-only SPARQL over a built graph: load it, check a query is safe, run it, return typed rows.
 
 Queries run over the union of the documents' named graphs. pyoxigraph 0.5's
 `use_default_graph_as_union` evaluates that union as a *bag* (a triple stored in n graphs matches n
 times, oxigraph#1919), so `load_store` copies every triple once into the default graph instead: user
 queries see set semantics, and `GRAPH ?g { }` still tells which document says what.
+
+`run_query` evaluates in this process and cannot be interrupted (pyoxigraph holds the thread until the
+query ends); `aigraph.worker.QueryPool` runs the same function in worker processes with a real timeout.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
+from functools import cached_property
+from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
-from aigraph.errors import InputError, QueryError
+from aigraph.errors import InputError, QueryError, QuerySyntaxError
+from aigraph.named import NamedQuery, Param, bind_params, get_named, named_queries, sparql_string
+from aigraph.safety import check_dataset
+from aigraph.safety import check_query as _check_query
+
+__all__ = [
+    "PREFIXES", "NamedQuery", "Param", "QueryResult", "Term", "bind_params", "check_query", "graph_names",
+    "load_store", "named_queries", "run_named", "run_query", "sparql_string",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +46,9 @@ PREFIXES: dict[str, str] = {
     "prov": "http://www.w3.org/ns/prov#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 _FORMATS: dict[str, ox.RdfFormat] = {
     ".trig": ox.RdfFormat.TRIG,
@@ -44,28 +60,95 @@ _FORMATS: dict[str, ox.RdfFormat] = {
 Row = tuple[str | None, ...]
 
 
+class Term(NamedTuple):
+    """One RDF term, as the SPARQL results formats describe it."""
+
+    type: str  # "uri", "literal", "bnode" or "triple" (an RDF-star quoted triple)
+    value: str  # the IRI, the lexical form, the blank node id (no "_:") or the triple in N-Triples
+    datatype: str | None = None  # a literal's datatype IRI; None for xsd:string and language-tagged ones
+    lang: str | None = None
+    parts: tuple[Term, Term, Term] | None = None  # a triple term's subject, predicate, object
+
+    @property
+    def text(self) -> str:
+        """The plain string of the term: IRI, lexical form, or `_:id` for a blank node."""
+        return f"_:{self.value}" if self.type == "bnode" else self.value
+
+    def to_ox(self) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
+        if self.type == "uri":
+            return ox.NamedNode(self.value)
+        if self.type == "bnode":
+            return ox.BlankNode(self.value)
+        if self.type == "triple" and self.parts is not None:
+            s, p, o = (t.to_ox() for t in self.parts)
+            return ox.Triple(s, p, o)  # type: ignore[arg-type]
+        if self.lang is not None:
+            return ox.Literal(self.value, language=self.lang)
+        return ox.Literal(self.value, datatype=ox.NamedNode(self.datatype or XSD_STRING))
+
+    @classmethod
+    def of(cls, term: object) -> Term:
+        """The Term of a pyoxigraph term."""
+        if isinstance(term, ox.NamedNode):
+            return cls("uri", term.value)
+        if isinstance(term, ox.BlankNode):
+            return cls("bnode", term.value)
+        if isinstance(term, ox.Literal):
+            if term.language:
+                return cls("literal", term.value, lang=term.language)
+            datatype = term.datatype.value
+            return cls("literal", term.value, None if datatype == XSD_STRING else datatype)
+        if isinstance(term, ox.Triple):
+            parts = (cls.of(term.subject), cls.of(term.predicate), cls.of(term.object))
+            return cls("triple", str(term), parts=parts)
+        raise TypeError(f"not an RDF term: {term!r}")
+
+    @classmethod
+    def literal(cls, value: str, datatype: str | None = None) -> Term:
+        return cls("literal", value, datatype)
+
+
 @dataclass(frozen=True)
 class QueryResult:
-    """Rows of term values as strings (IRI, literal lexical form, `_:id`); None where unbound."""
+    """A query's answer: SELECT solutions, an ASK boolean (one row, column "ask") or, for CONSTRUCT and
+    DESCRIBE, triples (columns subject, predicate, object; sorted). `truncated` says rows were cut at a cap.
+    """
 
     columns: list[str]
-    rows: list[Row] = field(default_factory=list)
+    solutions: list[tuple[Term | None, ...]] = field(default_factory=list)
+    kind: str = "select"  # "select", "ask" or "graph"
+    truncated: bool = False
 
+    @cached_property
+    def rows(self) -> list[Row]:
+        """The rows as plain strings (`Term.text`); None where a variable is unbound."""
+        return [tuple(None if t is None else t.text for t in row) for row in self.solutions]
 
-@dataclass(frozen=True)
-class NamedQuery:
-    name: str
-    description: str
-    text: str
-    params: tuple[str, ...] = ()  # declared by `# param: NAME` lines; all required
+    @property
+    def boolean(self) -> bool | None:
+        """An ASK query's answer; None for other queries."""
+        return self.solutions[0][0] == Term.literal("true", XSD_BOOLEAN) if self.kind == "ask" else None
+
+    @classmethod
+    def from_rows(cls, columns: Sequence[str], rows: Iterable[Sequence[str | None]]) -> QueryResult:
+        """A SELECT result of plain string literals (None: unbound)."""
+        solutions = [tuple(None if v is None else Term.literal(v) for v in row) for row in rows]
+        return cls(list(columns), solutions)
 
 
 # --------------------------------------------------------------------------- loading
 
 
 def load_store(path: Path) -> ox.Store:
-    """Load a .trig/.ttl/.nq/.nt file into an in-memory store."""
+    """Load a .trig/.ttl/.nq/.nt file into an in-memory store. A build folder (or a store folder) opens its
+    on-disk store read-only instead (aigraph.store), or loads its graph.trig when it has no store."""
     path = Path(path)
+    if path.is_dir():
+        from aigraph.store import find_store, open_store
+
+        if find_store(path) is not None:
+            return open_store(path)
+        path = path / "graph.trig"
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(
@@ -91,160 +174,94 @@ def load_store(path: Path) -> ox.Store:
     return store
 
 
-# --------------------------------------------------------------------------- safety
-
-# One pass, left to right, so a '#' inside a string or IRI is not a comment and vice versa. A backslash
-# escape outside strings (`ex:a\#`, `ex:a\'` are valid prefixed names) is its own token: it must not
-# start a comment or a string that would hide the rest of the query from the keyword scan.
-_LEXEMES = re.compile(
-    r'"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""'
-    r"|'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|\\[^\n\r]"
-    r"|#[^\n\r]*",
-    re.DOTALL,
-)
-_UPDATE = ("LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
-# A keyword is a bare word: not part of a variable (?x $x), prefixed name (a:x x:), language tag (@x)
-# or a longer word.
-_KEYWORD = re.compile(
-    r"(?<![\w?$:@-])(" + "|".join(("SERVICE", "FROM", *_UPDATE)) + r")(?![\w:-])", re.IGNORECASE
-)
-
-
-def _blank(match: re.Match[str]) -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))  # keep line numbers
-
-
-def _code_only(text: str) -> str:
-    """`text` with comments, string literals and <IRIs> blanked out."""
-    return _LEXEMES.sub(_blank, text)
-
-
-def _found(code: str, keywords: tuple[str, ...]) -> str:
-    seen: dict[str, int] = {}
-    for m in _KEYWORD.finditer(code):
-        word = m.group(1).upper()
-        if word in keywords and word not in seen:
-            seen[word] = code.count("\n", 0, m.start()) + 1
-    return ", ".join(f"{word} (line {line})" for word, line in seen.items())
-
-
-def check_query(text: str, allow_remote: bool = False) -> None:
-    """Raise QueryError for an update, a FROM clause, or (unless allow_remote) a SERVICE call."""
-    code = _code_only(text)
-    if found := _found(code, _UPDATE):
-        raise QueryError(
-            f"SPARQL Update is not allowed, found {found}: queries are read-only here. "
-            "To change the graph, change the corpus and run `aigraph build` again."
-        )
-    if found := _found(code, ("FROM",)):
-        raise QueryError(
-            f"FROM / FROM NAMED dataset clauses are not supported, found {found}: the query already "
-            "runs over the union of all document graphs; use GRAPH <iri> { } instead."
-        )
-    if not allow_remote and (found := _found(code, ("SERVICE",))):
-        raise QueryError(
-            f"SERVICE makes network requests to a remote endpoint, found {found}; refused by default. "
-            "Remove it, or allow it explicitly (--allow-remote) if you trust the query and the endpoint."
-        )
+def graph_names(store: ox.Store) -> set[str]:
+    """The IRIs of the store's named graphs (one per document)."""
+    return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
 
 
 # --------------------------------------------------------------------------- running
 
 
-def _value(term: object) -> str | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, (ox.NamedNode, ox.Literal)):
-        return term.value
-    return str(term)  # RDF-star triple term
+def check_query(text: str, allow_remote: bool = False, graphs: set[str] | None = None) -> None:
+    """Raise QueryRefused for an update, SERVICE (unless allow_remote) or a FROM naming no graph in `graphs`."""
+    _check_query(text, allow_remote=allow_remote, graphs=graphs, prefixes=PREFIXES)
 
 
-def run_query(store: ox.Store, text: str, allow_remote: bool = False) -> QueryResult:
-    """Check then evaluate a SPARQL query over the union of the store's graphs."""
-    check_query(text, allow_remote=allow_remote)
+def run_query(store: ox.Store, text: str, allow_remote: bool = False, *, max_rows: int | None = None,
+              default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()) -> QueryResult:
+    """Check then evaluate a SPARQL query over the union of the store's graphs.
+
+    `max_rows` caps the rows (triples for CONSTRUCT) and sets `truncated` when there were more.
+    `default_graphs`/`named_graphs` are the SPARQL protocol's dataset IRIs; each must be a graph of the store.
+    """
+    graphs = graph_names(store)
+    check_query(text, allow_remote=allow_remote, graphs=graphs)
+    check_dataset(default_graphs, named_graphs, graphs)
+    dataset: dict[str, object] = {}
+    if default_graphs:
+        dataset["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    if named_graphs:
+        dataset["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     try:
-        result = store.query(text, prefixes=PREFIXES)
-        return _collect(result)
+        return _collect(store.query(text, prefixes=PREFIXES, **dataset), max_rows)  # type: ignore[arg-type]
     except SyntaxError as exc:
-        raise QueryError(
-            f"invalid SPARQL: {exc.msg}. Check the query near that line:column; the prefixes "
-            f"{', '.join(p + ':' for p in PREFIXES)} are predeclared, and `aigraph query --list` "
-            "shows working examples."
-        ) from exc
+        raise syntax_error(text, str(exc)) from exc
     except OSError as exc:
         raise QueryError(f"query evaluation failed: {exc}") from exc
 
 
-def _collect(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> QueryResult:
+_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
+
+
+def syntax_error(text: str, message: str) -> QuerySyntaxError:
+    """A QuerySyntaxError from Oxigraph's `error at LINE:COLUMN: ...`, showing the line with a caret."""
+    m = _POSITION.match(message)
+    if m is None:
+        return QuerySyntaxError(f"invalid SPARQL: {message}")
+    line, column, what = int(m.group(1)), int(m.group(2)), " ".join(m.group(3).split())
+    if len(what) > 160:  # Oxigraph may list every character class it expected
+        what = what[:150].rsplit(",", 1)[0] + ", ..."
+    lines = text.splitlines() or [""]
+    source = lines[min(line, len(lines)) - 1]
+    pointer = f"\n  {source}\n  {' ' * min(column - 1, len(source))}^" if len(source) <= 200 else ""
+    hint = (f"\nThe prefixes {', '.join(p + ':' for p in PREFIXES)} are predeclared; "
+            "`aigraph query --list` shows working examples.")
+    return QuerySyntaxError(f"invalid SPARQL at line {line}, column {column}: {what}{pointer}{hint}", line, column)
+
+
+def _collect(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, max_rows: int | None) -> QueryResult:
     if isinstance(result, ox.QueryBoolean):
-        return QueryResult(["ask"], [("true" if bool(result) else "false",)])
+        return QueryResult(["ask"], [(Term.literal("true" if bool(result) else "false", XSD_BOOLEAN),)], "ask")
+    memo: dict[object, Term] = {}  # one Term per distinct term: faster, and pickles smaller (to a worker's parent)
+
+    def term(t: object) -> Term:
+        found = memo.get(t)
+        if found is None:
+            found = memo[t] = Term.of(t)
+        return found
+
     if isinstance(result, ox.QueryTriples):
+        triples = [(term(t.subject), term(t.predicate), term(t.object))
+                   for t in islice(result, None if max_rows is None else max_rows + 1)]
+        truncated = max_rows is not None and len(triples) > max_rows
         # A graph has no order: sort so CONSTRUCT/DESCRIBE output is deterministic.
-        triples = sorted((_value(t.subject), _value(t.predicate), _value(t.object)) for t in result)
-        return QueryResult(["subject", "predicate", "object"], [tuple(t) for t in triples])
+        triples = sorted(triples[:max_rows] if truncated else triples, key=_triple_key)
+        return QueryResult(["subject", "predicate", "object"], list(triples), "graph", truncated)
     columns = [v.value for v in result.variables]
-    rows = [tuple(_value(solution[c]) for c in columns) for solution in result]
-    return QueryResult(columns, rows)
+    variables = list(result.variables)
+    solutions: list[tuple[Term | None, ...]] = []
+    for solution in result:
+        if max_rows is not None and len(solutions) >= max_rows:
+            return QueryResult(columns, solutions, "select", truncated=True)
+        solutions.append(tuple(None if (t := solution[v]) is None else term(t) for v in variables))
+    return QueryResult(columns, solutions)
 
 
-# --------------------------------------------------------------------------- named queries
-
-_DESCRIPTION = re.compile(r"^#\s*description:\s*(.*?)\s*$", re.MULTILINE)
-_PARAM = re.compile(r"^#\s*param:\s*([A-Za-z_][A-Za-z0-9_]*)\b", re.MULTILINE)
-_MARKER = re.compile(r"^[ \t]*#\{params\}[ \t]*$", re.MULTILINE)
+def _triple_key(triple: tuple[Term, Term, Term]) -> tuple[tuple[str, str, str, str], ...]:
+    return tuple((t.type, t.value, t.datatype or "", t.lang or "") for t in triple)
 
 
-def named_queries() -> dict[str, NamedQuery]:
-    """The packaged queries (`aigraph/queries/*.rq`), by name, sorted."""
-    found: dict[str, NamedQuery] = {}
-    entries = sorted(resources.files("aigraph.queries").iterdir(), key=lambda e: e.name)
-    for entry in entries:
-        if entry.name.endswith(".rq") and entry.is_file():
-            text = entry.read_text(encoding="utf-8")
-            name = entry.name[: -len(".rq")]
-            desc = _DESCRIPTION.search(text)
-            params = tuple(dict.fromkeys(_PARAM.findall(text)))
-            found[name] = NamedQuery(name, desc.group(1) if desc else "", text, params)
-    return found
-
-
-def sparql_string(value: str) -> str:
-    """`value` as a SPARQL string literal: escaped, so it can never end the literal early."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"'
-
-
-def bind_params(query: NamedQuery, params: Mapping[str, str]) -> str:
-    """The query text with `#{params}` replaced by a VALUES clause binding every declared param."""
-    unknown = sorted(set(params) - set(query.params))
-    if unknown:
-        takes = ", ".join(query.params) if query.params else "no parameters"
-        raise QueryError(f"query {query.name!r} does not take {', '.join(unknown)}; it takes: {takes}")
-    missing = [p for p in query.params if p not in params]
-    if missing:
-        how = " ".join(f"--param {p}=VALUE" for p in missing)
-        raise QueryError(f"query {query.name!r} needs {', '.join(missing)}: pass {how}")
-    if not query.params:
-        return query.text
-    variables = " ".join(f"?{p}" for p in query.params)
-    values = " ".join(sparql_string(params[p]) for p in query.params)
-    clause = f"VALUES ({variables}) {{ ({values}) }}"
-    text, count = _MARKER.subn(lambda _m: clause, query.text, count=1)
-    if count != 1:
-        raise QueryError(f"query {query.name!r} declares parameters but has no '#{{params}}' line")
-    return text
-
-
-def run_named(store: ox.Store, name: str, params: Mapping[str, str] | None = None) -> QueryResult:
+def run_named(store: ox.Store, name: str, params: Mapping[str, str] | None = None, *,
+              max_rows: int | None = None) -> QueryResult:
     """Run a packaged query; `params` fill its `# param:` variables (as escaped string literals)."""
-    queries = named_queries()
-    query = queries.get(name)
-    if query is None:
-        raise QueryError(f"unknown named query {name!r}; choose one of: {', '.join(queries)}")
-    return run_query(store, bind_params(query, params or {}))
+    return run_query(store, bind_params(get_named(name), params or {}), max_rows=max_rows)
