@@ -70,8 +70,10 @@ def test_errors_and_skips(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"no \.txt"):
         read_corpus(tmp_path)
     (tmp_path / "bad.txt").write_bytes("caf\xe9".encode("latin-1"))
-    with pytest.raises(InputError, match=r"bad.txt: not valid UTF-8 \(byte 3\)"):
-        read_corpus(tmp_path)
+    assert read_corpus(tmp_path)[0].raw == "caf\xe9"  # not UTF-8: read as cp1252, with a warning
+    (tmp_path / "bad.txt").write_bytes(b"caf\x00")
+    with pytest.raises(InputError, match=r"no \.txt.*skipped 1"):
+        read_corpus(tmp_path)  # binary: skipped, and then there is nothing left to read
     (tmp_path / "bad.txt").write_bytes("\ufeffgood text".encode())
     (tmp_path / ".hidden.md").write_text("hidden")
     docs = read_corpus(tmp_path)

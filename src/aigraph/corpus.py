@@ -1,5 +1,9 @@
 """Read a corpus folder: `.txt` and `.md` files -> `Document`s with cleaned text and an offset map.
 
+Which files are read and how (special files, symlinks, size cap, binary detection, encodings) is decided
+in `aigraph.intake`; `scan_corpus` returns the documents with everything skipped, ignored or noted, and
+files with the same bytes as an earlier one as duplicates (extracted once).
+
 Cleaning drops what is not prose (front matter, HTML tags, timestamps, link targets, emphasis marks)
 and splits the text into blocks (paragraphs, headings, list items). Every character of the cleaned
 text remembers where it came from in the file, so evidence offsets always point into the original.
@@ -10,17 +14,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aigraph.errors import InputError
+from aigraph.intake import MANIFEST, MAX_BYTES, SUFFIXES, Notice, Scan, Skipped, Source, printable, scan
 from aigraph.model import Document
+
+__all__ = ["MANIFEST", "MAX_BYTES", "SUFFIXES", "Corpus", "clean", "read_corpus", "read_document", "scan_corpus"]
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".markdown")
 TITLE_LEVEL = 7  # below Markdown's six heading levels
-MANIFEST = "SOURCES.md"  # the corpus provenance manifest at the root is not a document
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
@@ -52,51 +59,98 @@ _NO_SPACE_BEFORE = frozenset(".,;:!?)")
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&nbsp;": " "}
 
 Piece = tuple[str, int, bool]  # (text, raw offset of its first char, text is a verbatim copy of raw)
+_KEEP_FORMAT = frozenset("\u200c\u200d")  # zero-width (non-)joiners: part of Persian words and emoji
+
+
+@dataclass
+class Corpus:
+    """A corpus folder read: one Document per distinct content, and everything else the build reports."""
+
+    documents: list[Document] = field(default_factory=list)
+    #: (document, name of the document with the same bytes): files whose content was already read.
+    duplicates: list[tuple[Document, str]] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)  # every file read, duplicates included
+    skipped: list[Skipped] = field(default_factory=list)
+    ignored: list[Skipped] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+
+def scan_corpus(root: str | Path, max_bytes: int = MAX_BYTES, *, warn: bool = False) -> Corpus:
+    """Read a corpus folder (or one file) defensively, see `aigraph.intake`; never raises for a bad file,
+    only when there is no folder or nothing at all to read. Skips and warnings are in the result (and
+    logged, as warnings when `warn`, else as info for a caller that reports them itself)."""
+    base = Path(root)
+    if not base.exists() and not base.is_symlink():
+        raise InputError(f"corpus folder {str(base)!r} does not exist; pass a folder of .txt or .md files")
+    if base.is_dir():
+        found = scan(base, max_bytes)
+    elif base.is_file():
+        found = scan(base.parent, max_bytes, only=base.name)
+    else:
+        raise InputError(f"{str(base)!r} is neither a folder nor a file; pass a folder of .txt or .md files")
+    corpus = _assemble(found)
+    for item in corpus.ignored:
+        log.info("ignoring %s: %s", printable(item.file), item.reason)
+    level = logging.WARNING if warn else logging.INFO
+    for item in corpus.skipped:
+        log.log(level, "skipped %s: %s", printable(item.file), item.reason)
+    for notice in corpus.notices:
+        log.log(level, "%s: %s", printable(notice.file), notice.message)
+    if not corpus.documents:
+        why = f"; skipped {len(corpus.skipped)} (see above)" if corpus.skipped else ""
+        raise InputError(f"no {', '.join(SUFFIXES)} files to read in {str(base)!r}{why}")
+    return corpus
+
+
+def _assemble(found: Scan) -> Corpus:
+    corpus = Corpus(sources=found.sources, skipped=found.skipped, ignored=found.ignored, notices=found.notices)
+    first: dict[str, str] = {}  # sha256 -> name of the first file (by name) with those bytes
+    for source in found.sources:
+        document = _document(source)
+        original = first.setdefault(document.sha256, document.name)
+        if original == document.name:
+            corpus.documents.append(document)
+        else:
+            corpus.duplicates.append((document, original))
+            log.info("%s has the same content as %s: extracted once", printable(document.name), printable(original))
+    return corpus
 
 
 def read_corpus(root: str | Path) -> list[Document]:
-    """Read every `.txt`/`.md` file under `root` (recursively, sorted by path; hidden files and the
-    root's SOURCES.md manifest are skipped)."""
-    base = Path(root)
-    if not base.exists():
-        raise InputError(f"corpus folder {str(base)!r} does not exist; pass a folder of .txt or .md files")
-    if base.is_file():
-        return [read_document(base, base.parent)]
-    files: list[Path] = []
-    skipped: list[Path] = []
-    for path in sorted(base.rglob("*")):
-        rel = path.relative_to(base)
-        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
-            continue
-        wanted = path.suffix.lower() in SUFFIXES and rel.as_posix().lower() != MANIFEST.lower()
-        (files if wanted else skipped).append(path)
-    for path in skipped:
-        log.info("skipping %s: not a %s document", path, "/".join(SUFFIXES))
-    if not files:
-        raise InputError(f"no {', '.join(SUFFIXES)} files in {str(base)!r}")
-    return [read_document(p, base) for p in files]
+    """Every distinct `.txt`/`.md` document under `root` (recursively, sorted by path; hidden files and the
+    root's SOURCES.md manifest are passed over; bad files are skipped with a warning, see `scan_corpus`)."""
+    return scan_corpus(root, warn=True).documents
 
 
 def read_document(path: Path, root: Path) -> Document:
-    data = path.read_bytes()
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: not valid UTF-8 (byte {exc.start}); convert it, e.g. `iconv -f latin1 -t utf-8`"
-        ) from exc
-    name = path.relative_to(root).as_posix()
-    text, offsets, blocks, title = clean(raw)
+    """One file as a Document, with the same checks as a corpus read; InputError when it cannot be used."""
+    found = scan(Path(root), only=Path(path).relative_to(root).as_posix())
+    if not found.sources:
+        reason = found.skipped[0].reason if found.skipped else "not a .txt/.md file"
+        raise InputError(f"{path}: {reason}")
+    return _document(found.sources[0])
+
+
+def _document(source: Source) -> Document:
+    text, offsets, blocks, title = clean(source.text)
+    stem = Path(source.name).stem
     return Document(
-        name=name,
-        path=str(path.resolve()),
-        sha256=hashlib.sha256(data).hexdigest(),
-        raw=raw,
+        name=source.name,
+        path=str(source.path),
+        sha256=hashlib.sha256(source.data).hexdigest(),
+        raw=source.text,
         text=text,
         offsets=tuple(offsets),
-        title=title or path.stem,
+        title=_label(title) or _label(stem) or _label(source.name) or "document",
         blocks=tuple(blocks),
     )
+
+
+def _label(text: str) -> str:
+    """A title fit for a label: no control or invisible format characters (BOMs, bidi overrides), one space."""
+    kept = "".join(ch if ch in _KEEP_FORMAT or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
+                   else " " for ch in text)
+    return " ".join(kept.split())
 
 
 def clean(raw: str) -> tuple[str, list[int], list[tuple[int, int, int]], str]:

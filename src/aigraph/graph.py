@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from rdflib.term import Node
 from aigraph.errors import BuildError
 from aigraph.fileio import atomic_write_bytes
 from aigraph.lexicon import AIG, CONCEPT_NS, KEY_PATTERN, slug
-from aigraph.model import Concept, Evidence, Extraction, GraphData, Mention, Relation
+from aigraph.model import Concept, Document, Evidence, Extraction, GraphData, Mention, Relation
 
 AIGC = Namespace(CONCEPT_NS)
 AIGD = Namespace("https://w3id.org/aigraph/doc/")
@@ -57,11 +58,21 @@ def _rel_order(item: tuple[Relation, list[Evidence]]) -> tuple[str, str, str]:
 
 
 def doc_slugs(names: Iterable[str]) -> dict[str, str]:
-    """A distinct IRI-safe slug per document name; a hash suffix only where two names would collide."""
-    names = sorted(names)
-    base = {n: slug(n) or "document" for n in names}
-    taken = [b for b in base.values()]
-    return {n: b if taken.count(b) == 1 else f"{b}-{_hash(n)[:8]}" for n, b in base.items()}
+    """A distinct IRI-safe slug per document name; a hash suffix only where two names would collide.
+
+    Names are file names, so anything may be in them (spaces, quotes, `<>`, emoji, right-to-left text, line
+    breaks): the slug keeps lower-case ASCII letters and digits only, and a name with none is "document".
+    """
+    base = {n: slug(n) or "document" for n in sorted(set(names))}
+    result = dict(base)
+    for length in (8, 16, 40):  # a longer hash suffix if a suffixed slug meets another name's slug
+        counts = Counter(result.values())
+        clashing = [n for n, s in result.items() if counts[s] > 1]
+        if not clashing:
+            break
+        for n in clashing:
+            result[n] = f"{base[n]}-{_hash(n)[:length]}"
+    return result
 
 
 def _hash(*parts: object) -> str:
@@ -82,22 +93,34 @@ def concept_iri(key: str) -> URIRef:
     return iri(AIGC, key)
 
 
-def build_dataset(extractions: list[Extraction]) -> Dataset:
+def build_dataset(extractions: list[Extraction], duplicates: Iterable[tuple[Document, str]] = ()) -> Dataset:
+    """One named graph per document; a duplicate (a file with the bytes of the document named second)
+    gets a graph with its own aig:Document only, `prov:alternateOf` that document: both sources stay."""
     dataset = Dataset()
     for prefix, ns in PREFIXES.items():
         dataset.bind(prefix, ns)
-    slugs = doc_slugs(ex.doc.name for ex in extractions)
+    duplicates = list(duplicates)
+    slugs = doc_slugs([*(ex.doc.name for ex in extractions), *(doc.name for doc, _ in duplicates)])
     for ex in sorted(extractions, key=lambda e: e.doc.name):
         graph = dataset.graph(iri(GRAPH_NS, slugs[ex.doc.name]))
         _add_document(graph, ex, iri(AIGD, slugs[ex.doc.name]))
+    for doc, original in duplicates:
+        graph = dataset.graph(iri(GRAPH_NS, slugs[doc.name]))
+        node = iri(AIGD, slugs[doc.name])
+        _describe(graph, doc, node)
+        graph.add((node, PROV.alternateOf, iri(AIGD, slugs[original])))
     return dataset
 
 
-def _add_document(graph: Graph, ex: Extraction, doc_iri: URIRef) -> None:
+def _describe(graph: Graph, doc: Document, doc_iri: URIRef) -> None:
     graph.add((doc_iri, RDF.type, AIG.Document))
-    graph.add((doc_iri, RDFS.label, Literal(ex.doc.title)))
-    graph.add((doc_iri, AIG.fileName, Literal(ex.doc.name)))
-    graph.add((doc_iri, AIG.sha256, Literal(ex.doc.sha256)))
+    graph.add((doc_iri, RDFS.label, Literal(doc.title)))
+    graph.add((doc_iri, AIG.fileName, Literal(doc.name)))
+    graph.add((doc_iri, AIG.sha256, Literal(doc.sha256)))
+
+
+def _add_document(graph: Graph, ex: Extraction, doc_iri: URIRef) -> None:
+    _describe(graph, ex.doc, doc_iri)
     for concept in ex.concepts.values():
         node = concept_iri(concept.key)
         for cls in concept.types:
@@ -151,9 +174,12 @@ def write_graph(dataset: Dataset, out_dir: Path) -> tuple[Path, Path]:
     quads = sorted({_to_ox_quad(q) for q in dataset.quads((None, None, None, None))}, key=_quad_order)
     prefixes = {p: str(ns) for p, ns in {**PREFIXES, "rdf": RDF, "rdfs": RDFS, "xsd": XSD}.items()}
     trig, ttl = out_dir / "graph.trig", out_dir / "graph.ttl"
-    atomic_write_bytes(trig, _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)))
     triples = sorted({q.triple for q in quads}, key=lambda t: _quad_order(ox.Quad(*t)))
-    atomic_write_bytes(ttl, _bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)))
+    # Both serialized before either is written: a failure leaves both old files as they were.
+    trig_bytes = _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
+    ttl_bytes = _bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+    atomic_write_bytes(trig, trig_bytes)
+    atomic_write_bytes(ttl, ttl_bytes)
     return trig, ttl
 
 
@@ -166,10 +192,21 @@ def _to_ox(term: Node) -> ox.NamedNode | ox.Literal:
         return ox.NamedNode(str(term))
     if isinstance(term, Literal):
         if term.language:
-            return ox.Literal(str(term), language=term.language)
+            return ox.Literal(literal_text(str(term)), language=term.language)
         datatype = term.datatype or XSD.string
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(datatype)))
+        return ox.Literal(literal_text(str(term)), datatype=ox.NamedNode(str(datatype)))
     raise BuildError(f"unexpected RDF term {term!r} in the dataset")
+
+
+def literal_text(text: str) -> str:
+    """`text` as RDF can carry it: a lone surrogate (never decoded from a file, but a caller of the library
+    may pass one) becomes U+FFFD; every other character, control characters included, is kept and escaped
+    by the serializers."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _to_ox_quad(quad: tuple[Node, Node, Node, Node | Graph | None]) -> ox.Quad:
