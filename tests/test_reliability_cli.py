@@ -221,10 +221,6 @@ def test_pathological_property_path_is_stopped_at_the_timeout() -> None:
     assert seconds < 15, seconds  # measured about 1.3 s, Python start-up included
 
 
-@pytest.mark.xfail(strict=False, reason="aigraph.worker race: after a timeout the pool starts a replacement worker "
-                   "in a daemon thread, and the CLI exits while it is being spawned, so the half-started child "
-                   "prints 'EOFError: Ran out of input' with a traceback (about 2 runs in 3); remove this mark "
-                   "once QueryPool.close() waits for (or cancels) a replacement being started")
 def test_no_traceback_after_a_query_timeout() -> None:
     for _ in range(3):
         done, _ = _timed_out_query()

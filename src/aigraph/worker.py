@@ -91,6 +91,7 @@ class QueryPool:
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()  # the warmest worker first
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._live: set[_Worker] = set()
         self._starting = 0
         self._closed = False
@@ -111,14 +112,19 @@ class QueryPool:
     # ------------------------------------------------------------------ workers
 
     def _launch(self) -> _Worker:
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_worker_main, args=(child, str(self.graph)), daemon=True,
-                                    name="aigraph-query-worker")
-        process.start()
-        child.close()
-        worker = _Worker(process, parent)
-        with self._lock:
-            self._live.add(worker)
+        # close() takes this lock too: a child is never left half-started (reading its start-up data from
+        # a pipe whose parent end is gone), which made it print an EOFError traceback after a timeout.
+        with self._start_lock:
+            if self._closed:
+                raise QueryError("the query pool is closed")
+            parent, child = self._ctx.Pipe()
+            process = self._ctx.Process(target=_worker_main, args=(child, str(self.graph)), daemon=True,
+                                        name="aigraph-query-worker")
+            process.start()
+            child.close()
+            worker = _Worker(process, parent)
+            with self._lock:
+                self._live.add(worker)
         return worker
 
     def _await_ready(self, worker: _Worker) -> list[str]:
@@ -143,8 +149,9 @@ class QueryPool:
             worker = self._launch()
             self._await_ready(worker)
         except AigraphError as exc:
-            self._failure = str(exc)
-            log.error("could not start a replacement query worker: %s", exc)
+            if not self._closed:  # closing while a replacement starts is normal, not a failure
+                self._failure = str(exc)
+                log.error("could not start a replacement query worker: %s", exc)
             return
         finally:
             with self._lock:
@@ -237,7 +244,9 @@ class QueryPool:
         """Stop every worker."""
         with self._lock:
             self._closed = True
-            live = list(self._live)
+        with self._start_lock:
+            with self._lock:
+                live = list(self._live)
         for worker in live:
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
