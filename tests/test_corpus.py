@@ -117,3 +117,10 @@ def test_figures_citations_attribute_lists_and_comments_are_not_text() -> None:
     assert text == ("Intro text here.\n\n2.3.1 Bio Risk\n\nDNA costs halve. Others agree. "
                     "A plain aside (like this one) stays. Done.")
     _verbatim(raw, text, offsets)
+
+
+def test_giant_runs_without_spaces_are_not_text() -> None:
+    raw = "Intro. " + "ab-" * 70_000 + " tail words."
+    text, offsets, _, _ = clean(raw)
+    assert text == "Intro. tail words."
+    assert raw[offsets[text.index("tail")] :].startswith("tail words.")

@@ -160,7 +160,8 @@ def test_text_over_spacy_max_length_is_chunked_never_e088(tmp_path: Path) -> Non
                  else "Red teaming reduces sycophancy." for i in range(320)]
     prose = " ".join(sentences)  # one paragraph over MAX_CHUNK: the chunker cuts it at a sentence end
     assert len(prose) > MAX_CHUNK
-    (tmp_path / "long.md").write_text(f"{prose}\n\n{'x' * (3 * MAX_CHUNK)}\n\nRed teaming reduces sycophancy.\n")
+    filler = 'Nothing to see here. ' * (MAX_CHUNK // 7)  # 3 chunks of words (a run without spaces is dropped)
+    (tmp_path / "long.md").write_text(f"{prose}\n\n{filler}\n\nRed teaming reduces sycophancy.\n")
     document = read_document(tmp_path / "long.md", tmp_path)
     saved = nlp.max_length
     nlp.max_length = MAX_CHUNK + 1000
@@ -177,15 +178,17 @@ def test_text_over_spacy_max_length_is_chunked_never_e088(tmp_path: Path) -> Non
         assert document.raw[m.start : m.end] == m.text
 
 
-@pytest.mark.parametrize("kind", ["letters", "base64"])
+@pytest.mark.parametrize("kind", ["letters", "base64", "hyphens"])
 def test_a_200_kb_token_with_no_spaces_finishes_in_bounded_time(tmp_path: Path, kind: str) -> None:
-    token = "x" * 200_000 if kind == "letters" else base64.b64encode(random.Random(5).randbytes(150_000)).decode()
+    tokens = {"letters": "x" * 200_000, "base64": base64.b64encode(random.Random(5).randbytes(150_000)).decode(),
+              "hyphens": "ab-" * 66_667}  # spaCy alone splits this one into ~130k tokens (about 20 s)
+    token = tokens[kind]
     (tmp_path / "token.txt").write_text(f"Red teaming reduces sycophancy.\n\n{token}\n\nFine-tuning causes drift.\n")
     document = read_document(tmp_path / "token.txt", tmp_path)
     started = time.perf_counter()
     extraction = extract_document(pipeline(), document)
     seconds = time.perf_counter() - started
-    assert seconds < 20, seconds  # measured about 0.2 s (letters) and 1 s (base64)
+    assert seconds < 5, seconds  # measured under 0.1 s: the cleaner drops runs of 500+ non-space characters
     assert {m.concept for m in extraction.mentions} >= {"red-teaming", "sycophancy"}
 
 

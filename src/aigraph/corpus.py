@@ -202,11 +202,13 @@ def _emit(pieces: list[Piece], out: list[str], offsets: list[int]) -> None:
             started = True
 
 
-_MASK = re.compile(r"<(figure|script|style|svg|iframe)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+# Also runs of 500+ characters without a space (base64, long URLs, minified code): no word is that long,
+# and spaCy splits hyphenated ones into so many tokens that a 200 KB run takes tens of seconds.
+_MASK = re.compile(r"<(figure|script|style|svg|iframe)\b.*?</\1\s*>|<!--.*?-->|\S{500,}", re.S | re.I)
 
 
 def _mask(raw: str) -> str:
-    """Blank out (keeping line breaks) elements that are never prose: figures, scripts, comments."""
+    """Blank out (keeping line breaks) what is never prose: figures, scripts, comments, giant tokens."""
     return _MASK.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), raw)
 
 
