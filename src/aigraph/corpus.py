@@ -50,7 +50,7 @@ _INLINE = re.compile(
     | (?P<drop_tsb>\[\d{1,2}:\d{2}(?::\d{2})?\])                        # [00:41:52]
     | (?P<drop_tag></?[A-Za-z][^<>\n]*>)                                # any other tag
     | (?P<entity>&(?:amp|lt|gt|quot|apos|nbsp|\#\d{1,6});)
-    | (?P<drop_mark>\*\*|__|`+|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w))
+    | (?P<drop_mark>\*\*|__|`+|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))
     | (?P<glue>(?<=[a-z]{7})(?=[A-Z][a-z]{2,}))                         # "FoundationsDevelop"
     """,
     re.X | re.S,
