@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from aigraph.build import build
-from browser import Loaded, close, launch, open_page
+from browser import Loaded, close, open_page
 from test_view import assert_no_injection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,12 +26,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("corpus-build")
     build(ROOT / "corpus", out)
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch() as instance:
-        yield instance
 
 
 @pytest.fixture

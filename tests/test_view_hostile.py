@@ -19,7 +19,7 @@ import pytest
 
 from aigraph.build import build
 from aigraph.view_data import EVIDENCE_FIELDS
-from browser import Loaded, close, launch, open_page
+from browser import Loaded, close, open_page
 from test_view import assert_no_injection, data_block, vendor_blobs
 
 HOSTILE = Path(__file__).resolve().parent / "data" / "hostile-view"
@@ -45,12 +45,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (corpus / "03-renamed-at-test-time.md").rename(corpus / FILE_NAME)
     build(corpus, root / "out")
     return root / "out" / "graph.html"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch() as instance:
-        yield instance
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from aigraph.model import GraphData, Relation
 from aigraph.view import edge_id, write_html
-from browser import Loaded, close, launch, open_page
+from browser import Loaded, close, open_page
 from test_view import (
     BAD_DOC,
     BREAKOUT_SENTENCE,
@@ -34,12 +34,6 @@ def small_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     page = tmp_path_factory.mktemp("view") / "graph.html"
     write_html(small_graph(), page, title=HOSTILE_TITLE)
     return page
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch() as instance:
-        yield instance
 
 
 @pytest.fixture
