@@ -217,5 +217,5 @@ def _to_ox_quad(quad: tuple[Node, Node, Node, Node | Graph | None]) -> ox.Quad:
 
 def _quad_order(quad: ox.Quad) -> tuple[str, str, bool, str, str]:
     # rdf:type first within a subject, as people write Turtle.
-    return str(quad.graph_name), str(quad.subject), str(quad.predicate) != str(RDF.type), \
+    return str(quad.graph_name), str(quad.subject), quad.predicate.value != str(RDF.type), \
         str(quad.predicate), str(quad.object)
