@@ -89,8 +89,9 @@ def test_evidence_sentences_lie_inside_their_offsets(store: ox.Store) -> None:
 @pytest.mark.xfail(strict=True, reason=(
     "issue 2 bar not met: the five seed documents state at most two complete Stage->Technique->Risk->"
     "Intervention chains even in the gold annotations (post-training->PTE->capability gain->risk assessment, "
-    "production->continual training->release and control problem->safety training), and the extractor finds "
-    "the Technique->Risk and Risk->Intervention links of neither; strict, so it fails once the bar is reached"))
+    "production->continual training->release and control problem->safety training); each needs a link the text "
+    "only implies across sentences or states negated, and the Technique->Risk links it does state lead to risks "
+    "nothing in the corpus mitigates; strict, so it fails once the bar is reached"))
 def test_chains_query_returns_five_complete_chains(store: ox.Store) -> None:
     result = run_named(store, "chains")
     assert len(result.rows) >= 5, result.rows
