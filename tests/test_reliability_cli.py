@@ -15,7 +15,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from aigraph.cli import _guard, main
+from aigraph.cli import main
+from aigraph.cli_support import guard as _guard
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAINS = ROOT / "tests" / "data" / "chains"

@@ -7,62 +7,16 @@ internal error (the traceback only with -v).
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from aigraph import __version__
-from aigraph.errors import AigraphError
-
-F = TypeVar("F", bound=Callable[..., Any])
-DEFAULT_GRAPH = Path("build") / "graph.trig"
-
-
-def _fail(exc: AigraphError) -> None:
-    click.echo(f"Error: {exc}", err=True)
-    sys.exit(exc.exit_code)  # 1, or 2 for a SPARQL syntax error
-
-
-def _guard(func: F) -> F:
-    """Turn aigraph's errors into `Error: ...` and exit code 1 (2 for SPARQL syntax and usage errors); any
-    other exception into a one-line internal error (exit 1), Ctrl-C into exit 130. Never a traceback,
-    unless -v asks for it."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except AigraphError as exc:
-            _fail(exc)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            sys.exit(130)
-        except UnicodeDecodeError as exc:  # a user's file (a query, gold annotations) that is not UTF-8 text
-            click.echo(f"Error: an input file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
-                       f"{exc.start}); convert it, e.g. `iconv -f cp1252 -t utf-8 FILE > FILE.utf8`", err=True)
-            sys.exit(1)
-        except BrokenPipeError:  # `aigraph query ... | head`: the reader left, nothing more to say
-            with contextlib.suppress(OSError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
-        except Exception as exc:
-            if logging.getLogger("aigraph").isEnabledFor(logging.INFO):
-                logging.getLogger("aigraph").error("internal error", exc_info=True)
-            message = " ".join(str(exc).split())[:500]
-            click.echo(f"Error: internal error: {type(exc).__name__}: {message} (run with -v for the traceback; "
-                       "please report it)", err=True)
-            sys.exit(1)
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper  # type: ignore[return-value]
+from aigraph.cli_store import export, push
+from aigraph.cli_support import guard
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,7 +42,7 @@ def main(verbose: int) -> None:
               help="Skip files larger than N bytes (listed in report.json with their size).")
 @click.option("--full", is_flag=True,
               help="Extract every document again instead of reusing the extraction of unchanged ones.")
-@_guard
+@guard
 def build(corpus: Path, out_dir: Path, max_bytes: int, full: bool) -> None:
     """Build the knowledge graph of a CORPUS folder of .txt/.md files (default: corpus/).
 
@@ -167,7 +121,7 @@ def build(corpus: Path, out_dir: Path, max_bytes: int, full: bool) -> None:
 @click.option("--allow-remote", is_flag=True,
               help="Allow SERVICE, which makes network requests. Off by default. Updates (LOAD, INSERT, ...) "
                    "and FROM outside the store are always refused.")
-@_guard
+@guard
 def query(query_text: str | None, query_file: Any, name: str | None, params: tuple[str, ...],
           list_queries: bool, graph_path: Path, fmt: str, limit: int | None, timeout: float | None,
           allow_remote: bool) -> None:
@@ -234,7 +188,7 @@ def _parse_param(text: str) -> tuple[str, str]:
 @click.option("--cors", "cors_origin", metavar="ORIGIN",
               help="Let pages from ORIGIN (e.g. https://yasgui.example.org, or '*') query the endpoint. "
                    "Default: no CORS headers.")
-@_guard
+@guard
 def serve(graph_path: Path, host: str, port: int, timeout: float, max_rows: int, workers: int,
           max_request_bytes: int, cors_origin: str | None) -> None:
     """Serve the built graph as a read-only SPARQL 1.1 endpoint, with a query page and the HTML view.
@@ -270,7 +224,7 @@ def serve(graph_path: Path, host: str, port: int, timeout: float, max_rows: int,
 
 @main.command()
 @click.argument("graph_path", default=str(Path("build") / "graph.ttl"), type=click.Path(path_type=Path))
-@_guard
+@guard
 def validate(graph_path: Path) -> None:
     """Check a built graph against the SHACL shapes of ontology/shapes.ttl.
 
@@ -301,7 +255,7 @@ def validate(graph_path: Path) -> None:
               help="Exit 1 when the overall micro entity F1 is below X (a CI ratchet).")
 @click.option("--min-relation-f1", type=click.FloatRange(0, 1), metavar="X",
               help="Exit 1 when the overall micro relation F1 is below X.")
-@_guard
+@guard
 def eval_(corpus: Path | None, gold_path: Path, graph_path: Path | None, fmt: str, explain: bool,
           min_entity_f1: float | None, min_relation_f1: float | None) -> None:
     """Score extraction against gold annotations: entity and relation precision, recall and F1.
@@ -345,7 +299,7 @@ def eval_(corpus: Path | None, gold_path: Path, graph_path: Path | None, fmt: st
               help="Only terms seen at least this many times.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Output format.")
-@_guard
+@guard
 def terms(corpus: Path, min_count: int, fmt: str) -> None:
     """List candidate concepts of a CORPUS that the lexicon lacks, to grow ontology/lexicon.ttl.
 
@@ -372,7 +326,7 @@ def terms(corpus: Path, min_count: int, fmt: str) -> None:
 @main.command()
 @click.argument("target", default="build", type=click.Path(path_type=Path))
 @click.option("--print-path", is_flag=True, help="Only print where the HTML view is; do not open it.")
-@_guard
+@guard
 def view(target: Path, print_path: bool) -> None:
     """Open the interactive graph view of a build in a web browser.
 
@@ -394,97 +348,8 @@ def view(target: Path, print_path: bool) -> None:
     click.echo(f"opened {page}")
 
 
-_CLASS_CHOICE = click.Choice(["Stage", "Technique", "Risk", "Intervention"], case_sensitive=False)
-_STORE_OPTION = click.option(
-    "--store", "source", default="build", show_default=True, type=click.Path(path_type=Path),
-    help="The built graph: a build folder (its store), a store folder, or a .trig/.ttl/.nt/.nq file.")
-
-
-@main.command()
-@click.option("--format", "fmt", required=True,
-              type=click.Choice(["trig", "turtle", "nt", "nq", "jsonld", "graphml", "gexf"]),
-              help="trig, nq, jsonld: one named graph per document; turtle, nt: their union; graphml, gexf: the "
-                   "concept network for Gephi and Cytoscape (nodes with label and class, edges with predicate, "
-                   "confidence and evidence count).")
-@click.option("--class", "classes", multiple=True, type=_CLASS_CHOICE,
-              help="Only concepts of this class, the relations between them and their evidence (repeatable).")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to FILE (replaced atomically) instead of standard output.")
-@_STORE_OPTION
-@_guard
-def export(fmt: str, classes: tuple[str, ...], output: Path | None, source: Path) -> None:
-    """Export the built graph as RDF or as a network file, from the build's store.
-
-    \b
-    Examples:
-      aigraph export --format turtle -o graph.ttl
-      aigraph export --format jsonld -o graph.jsonld
-      aigraph export --format graphml --class Risk --class Intervention -o risks.graphml
-      aigraph export --format gexf -o graph.gexf
-    """
-    from aigraph.export import export as run_export
-    from aigraph.fileio import atomic_write_bytes
-    from aigraph.query import load_store
-
-    data = run_export(load_store(source), fmt, classes)
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    atomic_write_bytes(output, data)
-    click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
-
-
-@main.command()
-@click.option("--endpoint", required=True, metavar="URL",
-              help="The server's SPARQL 1.1 Graph Store endpoint, e.g. http://localhost:7878/store (Oxigraph) or "
-                   "http://localhost:8890/sparql-graph-crud-auth (Virtuoso).")
-@click.option("--graph", "graph_iri", default="https://w3id.org/aigraph/graph/corpus", show_default=True,
-              metavar="IRI", help="The target graph: replaced whole; no other graph of the server is touched.")
-@click.option("--query-endpoint", metavar="URL",
-              help="SPARQL query endpoint for the count check. Default: beside --endpoint (/store -> /query, "
-                   "/sparql-graph-crud[-auth] -> /sparql[-auth], /data -> /sparql), else --endpoint itself.")
-@click.option("--user", envvar="AIGRAPH_PUSH_USER", help="User name (or AIGRAPH_PUSH_USER).")
-@click.option("--password", envvar="AIGRAPH_PUSH_PASSWORD",
-              help="Password; prefer AIGRAPH_PUSH_PASSWORD (a command line is visible to other users). Asked for "
-                   "when --user is given without one. A bearer token is read from AIGRAPH_PUSH_TOKEN.")
-@click.option("--batch-size", default=10_000, show_default=True, type=click.IntRange(min=1), metavar="N",
-              help="Triples per request.")
-@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              metavar="SECONDS", help="Fail when the server does not answer a request within SECONDS.")
-@click.option("--class", "classes", multiple=True, type=_CLASS_CHOICE,
-              help="Only concepts of this class, the relations between them and their evidence (repeatable).")
-@_STORE_OPTION
-@_guard
-def push(endpoint: str, graph_iri: str, query_endpoint: str | None, user: str | None, password: str | None,
-         batch_size: int, timeout: float, classes: tuple[str, ...], source: Path) -> None:
-    """Push the built graph to a SPARQL server (Graph Store Protocol), replacing one graph, and verify it.
-
-    The union of the documents' graphs is sent in batches (the first PUT, the others POST),
-    then the server's count of the target graph's triples must equal the local one; any
-    other answer (206 Partial Content, 4xx, 5xx, a time-out) exits 1. Credentials are never
-    printed or logged.
-
-    \b
-    Examples:
-      aigraph push --endpoint http://localhost:7878/store
-      AIGRAPH_PUSH_PASSWORD=... aigraph push --user dba \\
-          --endpoint http://localhost:8890/sparql-graph-crud-auth --graph https://example.org/graph/ai
-      AIGRAPH_PUSH_TOKEN=... aigraph push --endpoint https://sparql.example.org/ds/data --batch-size 5000
-    """
-    from aigraph.push import Credentials
-    from aigraph.push import push as run_push
-    from aigraph.query import load_store
-
-    if user and password is None:
-        if not sys.stdin.isatty():
-            raise click.UsageError("--user needs a password: set AIGRAPH_PUSH_PASSWORD")
-        password = click.prompt("Password", hide_input=True)
-    credentials = Credentials(user or None, password, os.environ.get("AIGRAPH_PUSH_TOKEN") or None)
-    result = run_push(load_store(source), endpoint, graph_iri, query_endpoint=query_endpoint,
-                      credentials=credentials, batch_size=batch_size, timeout=timeout, classes=classes)
-    click.echo(f"pushed {result.triples} triples in {result.batches} batches to <{result.graph}> at "
-               f"{result.endpoint} in {result.seconds:.1f} s; the server counts {result.remote}")
+main.add_command(export)
+main.add_command(push)
 
 
 if __name__ == "__main__":  # pragma: no cover
