@@ -39,14 +39,21 @@ def slug(text: str) -> str:
 
 
 @cache
-def load_lexicon(path: Path | None = None) -> tuple[Concept, ...]:
-    """Concepts of the SKOS lexicon, sorted by key; the default class first in `types`."""
+def _lexicon_graph(path: Path | None = None) -> tuple[Graph, Path]:
+    """The lexicon file parsed once per process (the concepts and the known labels both come from it)."""
     source = path or ontology_dir() / "lexicon.ttl"
     graph = Graph()
     try:
         graph.parse(source, format="turtle")
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"cannot read lexicon {source}: {exc}") from exc
+    return graph, source
+
+
+@cache
+def load_lexicon(path: Path | None = None) -> tuple[Concept, ...]:
+    """Concepts of the SKOS lexicon, sorted by key; the default class first in `types`."""
+    graph, source = _lexicon_graph(path)
     concepts = []
     for iri in sorted(set(graph.subjects(RDF.type, SKOS.Concept)), key=str):
         if (iri, OWL.deprecated, Literal(True)) not in graph:  # deprecated entries stay, unmatched
@@ -80,9 +87,7 @@ def _concept(graph: Graph, iri: Node, source: Path) -> Concept:
 @cache
 def known_labels(path: Path | None = None) -> frozenset[str]:
     """Every label of the lexicon file, deprecated entries included, lower-cased."""
-    source = path or ontology_dir() / "lexicon.ttl"
-    graph = Graph()
-    graph.parse(source, format="turtle")
+    graph, _ = _lexicon_graph(path)
     labels = [*graph.objects(None, SKOS.prefLabel), *graph.objects(None, SKOS.altLabel)]
     return frozenset(str(label).lower() for label in labels)
 
