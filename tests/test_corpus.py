@@ -124,3 +124,21 @@ def test_giant_runs_without_spaces_are_not_text() -> None:
     text, offsets, _, _ = clean(raw)
     assert text == "Intro. tail words."
     assert raw[offsets[text.index("tail")] :].startswith("tail words.")
+
+
+def test_title_without_cleaning_equals_the_cleaners_title() -> None:
+    from aigraph.corpus import cleaned, scan_corpus, title_of
+
+    samples = [
+        "---\ntitle: 'Front'\n---\n# Heading\ntext",
+        "intro\n\n# **Bold** [title](x)\n\n# Second",
+        "<figure>\n# Not this\n</figure>\n\n#   \n\n# Real",
+        "no heading at all\n## only level two",
+        *(p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))),
+    ]
+    for raw in samples:
+        assert title_of(raw) == clean(raw)[3], raw[:40]
+    lazy = scan_corpus(ROOT / "corpus", clean_text=False).documents
+    eager = read_corpus(ROOT / "corpus")
+    assert not lazy[0].cleaned and lazy[0].text == ""
+    assert [cleaned(d) for d in lazy] == eager  # same titles, same text once cleaned

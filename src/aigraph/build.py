@@ -66,7 +66,7 @@ def build(
     (aigraph.incremental); the graph store is switched with the other outputs (aigraph.store)."""
     started = time.perf_counter()
     out = Path(out_dir)
-    read = scan_corpus(corpus, max_bytes)
+    read = scan_corpus(corpus, max_bytes, clean_text=False)  # cleaned only where extraction is not cached
     with BuildLock(out):
         remove_leftovers(out, OUTPUTS)
         if on_documents is not None:

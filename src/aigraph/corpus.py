@@ -16,14 +16,15 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aigraph.errors import InputError
 from aigraph.intake import MANIFEST, MAX_BYTES, SUFFIXES, Notice, Scan, Skipped, Source, printable, scan
 from aigraph.model import Document
 
-__all__ = ["MANIFEST", "MAX_BYTES", "SUFFIXES", "Corpus", "clean", "read_corpus", "read_document", "scan_corpus"]
+__all__ = ["MANIFEST", "MAX_BYTES", "SUFFIXES", "Corpus", "clean", "cleaned", "read_corpus", "read_document",
+           "scan_corpus", "title_of"]
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,13 @@ class Corpus:
     notices: list[Notice] = field(default_factory=list)
 
 
-def scan_corpus(root: str | Path, max_bytes: int = MAX_BYTES, *, warn: bool = False) -> Corpus:
+def scan_corpus(root: str | Path, max_bytes: int = MAX_BYTES, *, warn: bool = False,
+                clean_text: bool = True) -> Corpus:
     """Read a corpus folder (or one file) defensively, see `aigraph.intake`; never raises for a bad file,
     only when there is no folder or nothing at all to read. Skips and warnings are in the result (and
-    logged, as warnings when `warn`, else as info for a caller that reports them itself)."""
+    logged, as warnings when `warn`, else as info for a caller that reports them itself). With
+    `clean_text=False` documents are cleaned only when needed (`cleaned`): a build reusing cached
+    extractions skips that work for unchanged files."""
     base = Path(root)
     if not base.exists() and not base.is_symlink():
         raise InputError(f"corpus folder {str(base)!r} does not exist; pass a folder of .txt or .md files")
@@ -88,7 +92,7 @@ def scan_corpus(root: str | Path, max_bytes: int = MAX_BYTES, *, warn: bool = Fa
         found = scan(base.parent, max_bytes, only=base.name)
     else:
         raise InputError(f"{str(base)!r} is neither a folder nor a file; pass a folder of .txt or .md files")
-    corpus = _assemble(found)
+    corpus = _assemble(found, clean_text)
     for item in corpus.ignored:
         log.info("ignoring %s: %s", printable(item.file), item.reason)
     level = logging.WARNING if warn else logging.INFO
@@ -102,11 +106,11 @@ def scan_corpus(root: str | Path, max_bytes: int = MAX_BYTES, *, warn: bool = Fa
     return corpus
 
 
-def _assemble(found: Scan) -> Corpus:
+def _assemble(found: Scan, clean_text: bool = True) -> Corpus:
     corpus = Corpus(sources=found.sources, skipped=found.skipped, ignored=found.ignored, notices=found.notices)
     first: dict[str, str] = {}  # sha256 -> name of the first file (by name) with those bytes
     for source in found.sources:
-        document = _document(source)
+        document = _document(source, clean_text)
         original = first.setdefault(document.sha256, document.name)
         if original == document.name:
             corpus.documents.append(document)
@@ -131,19 +135,42 @@ def read_document(path: Path, root: Path) -> Document:
     return _document(found.sources[0])
 
 
-def _document(source: Source) -> Document:
-    text, offsets, blocks, title = clean(source.text)
+def _document(source: Source, clean_text: bool = True) -> Document:
+    """The Document of a file read; with `clean_text=False` only its title is worked out (see `cleaned`)."""
     stem = Path(source.name).stem
-    return Document(
+    document = Document(
         name=source.name,
         path=str(source.path),
         sha256=hashlib.sha256(source.data).hexdigest(),
         raw=source.text,
-        text=text,
-        offsets=tuple(offsets),
-        title=_label(title) or _label(stem) or _label(source.name) or "document",
-        blocks=tuple(blocks),
+        text="",
+        offsets=(0,),
+        title=_label(title_of(source.text)) or _label(stem) or _label(source.name) or "document",
+        cleaned=False,
     )
+    return cleaned(document) if clean_text else document
+
+
+def cleaned(document: Document) -> Document:
+    """The document with its cleaned text, offset map and blocks (itself when it has them already)."""
+    if document.cleaned:
+        return document
+    text, offsets, blocks, _ = clean(document.raw)
+    return replace(document, text=text, offsets=tuple(offsets), blocks=tuple(blocks), cleaned=True)
+
+
+def title_of(raw: str) -> str:
+    """The title `clean` finds (front matter, else the first level-1 heading), without cleaning the rest."""
+    title, body_start = _front_matter(raw)
+    if title:
+        return title
+    masked = _mask(raw)
+    for kind, start, end, level in _blocks(masked, body_start):
+        if kind == "heading" and level == 1:
+            text = "".join(p[0] for p in _inline(masked, start, end)).strip()
+            if text:
+                return text
+    return ""
 
 
 def _label(text: str) -> str:

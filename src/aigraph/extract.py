@@ -15,6 +15,7 @@ from spacy.tokens import Span
 import aigraph.components  # noqa: F401  (registers the spaCy factories)
 from aigraph import terms
 from aigraph.components import SPAN_KEY
+from aigraph.corpus import cleaned
 from aigraph.errors import BuildError
 from aigraph.lexicon import Cues, known_labels, load_cues, load_lexicon
 from aigraph.model import PREDICATES, Concept, Document, Evidence, Extraction, Mention, Relation
@@ -63,6 +64,7 @@ def extract(documents: Iterable[Document], nlp: Language | None = None,
 
 
 def extract_document(nlp: Language, document: Document) -> Extraction:
+    document = cleaned(document)  # a build reads documents without cleaning those it has cached
     lexicon = {c.key: c for c in load_lexicon()}
     cues = load_cues()
     out = Extraction(doc=document)

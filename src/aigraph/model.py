@@ -33,6 +33,9 @@ class Document:
     #: Blocks of `text` (paragraph, heading, list item): (start, end, index of the block of the
     #: innermost heading above it, or -1).
     blocks: tuple[tuple[int, int, int], ...] = ()
+    #: False when text/offsets/blocks were not computed yet (a build whose extraction of this file is
+    #: cached needs only its title); `aigraph.corpus.cleaned` fills them in.
+    cleaned: bool = True
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of cleaned text to the span of the file it came from."""
