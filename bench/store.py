@@ -114,7 +114,7 @@ def rdflib_time(dataset: Any, text: str, timeout: float) -> tuple[float, int | N
     return timeout, None
 
 
-def bench_queries(work: Path, triples: int, timeout: float) -> None:
+def bench_queries(work: Path, triples: int, timeout: float, only: list[str] | None = None) -> None:
     import rdflib
 
     relations = 8  # evidence records per document; the atlas chapters have 2 to 3
@@ -129,7 +129,8 @@ def bench_queries(work: Path, triples: int, timeout: float) -> None:
     print(f"\n== named queries: {documents} document graphs, {union} distinct triples "
           f"({len(store)} quads with the union and ontology); store built in {time.perf_counter() - started:.0f} s")
     ours: dict[str, tuple[float, int]] = {}
-    texts = {q.name: bind_params(q, dict(q.example)) for q in named_queries().values()}
+    texts = {q.name: bind_params(q, dict(q.example)) for q in named_queries().values()
+             if not only or q.name in only}
     for name, text in texts.items():  # before rdflib's millions of objects slow Python's garbage collector
         runs = []
         for _ in range(3):
@@ -163,6 +164,7 @@ def main() -> int:
     parser.add_argument("--rdflib-timeout", type=float, default=300.0)
     parser.add_argument("--skip-builds", action="store_true", help="Only the query benchmark.")
     parser.add_argument("--skip-queries", action="store_true", help="Only the build benchmark.")
+    parser.add_argument("--only", action="append", metavar="NAME", help="Only this named query (repeatable).")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="aigraph-bench-"))
     try:
@@ -170,7 +172,7 @@ def main() -> int:
             bench_builds(work / "builds", args.documents)
         if not args.skip_queries:
             (work / "queries").mkdir()
-            bench_queries(work / "queries", args.triples, args.rdflib_timeout)
+            bench_queries(work / "queries", args.triples, args.rdflib_timeout, args.only)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
