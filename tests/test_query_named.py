@@ -123,6 +123,13 @@ def test_group_concat_follows_the_ordered_subquery() -> None:
     for _key, joined in run_query(store, text).rows:
         assert joined is not None
         assert joined.split(",") == sorted(joined.split(","))
+    # DISTINCT keeps the first of each value, in the subquery's order (techniques-by-stage relies on it).
+    text = """SELECT ?k (GROUP_CONCAT(DISTINCT ?w; separator=",") AS ?ws)
+        WHERE { { SELECT ?k ?w WHERE { { ?k <a:l> ?w } UNION { ?k <a:l> ?w } } ORDER BY ?w } }
+        GROUP BY ?k ORDER BY ?k"""
+    for _key, joined in run_query(store, text).rows:
+        assert joined is not None
+        assert joined.split(",") == sorted(set(joined.split(",")))
 
 
 def evidence_row(role: str, predicate: str, other: str, file: str, span: tuple[int, int], rule: str,
