@@ -27,26 +27,22 @@ from networkx.readwrite.gexf import GEXFWriter
 
 from aigraph import __version__
 from aigraph.errors import InputError
-from aigraph.graph import PREFIXES, _quad_order
+from aigraph.graph import _quad_order
 from aigraph.model import CLASSES, PREDICATES
 from aigraph.store import document_graphs
+from aigraph.vocab import AIG, PREFIXES, RDF, RDFS
 
 QUAD_FORMATS = {"trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS, "jsonld": ox.RdfFormat.JSON_LD}
 TRIPLE_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
 NETWORK_FORMATS = ("graphml", "gexf")
 FORMATS: tuple[str, ...] = (*QUAD_FORMATS, *TRIPLE_FORMATS, *NETWORK_FORMATS)
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-AIG = "https://w3id.org/aigraph/ontology#"
 _TYPE = ox.NamedNode(RDF + "type")
 _LABEL = ox.NamedNode(RDFS + "label")
 _ENDS = (ox.NamedNode(RDF + "subject"), ox.NamedNode(RDF + "object"))
 _MENTIONS = (ox.NamedNode(AIG + "subjectMention"), ox.NamedNode(AIG + "objectMention"))
 _CLASS_IRIS = {ox.NamedNode(AIG + c): c for c in CLASSES}
 _PREDICATE_IRIS = {ox.NamedNode(AIG + p): p for p in PREDICATES}
-SERIALIZE_PREFIXES = {**{p: str(ns) for p, ns in PREFIXES.items()}, "rdf": RDF, "rdfs": RDFS, "xsd": XSD}
 
 Statement = ox.Quad | ox.Triple
 
@@ -70,7 +66,7 @@ def export(store: ox.Store, fmt: str, classes: Sequence[str] = ()) -> bytes:
 
 
 def _serialize(statements: Sequence[ox.Quad] | Sequence[ox.Triple], fmt: ox.RdfFormat) -> bytes:
-    return ox.serialize(statements, format=fmt, prefixes=SERIALIZE_PREFIXES) or b""
+    return ox.serialize(statements, format=fmt, prefixes=PREFIXES) or b""
 
 
 def graph_quads(store: ox.Store) -> list[ox.Quad]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import spacy
@@ -65,7 +67,7 @@ def extract(documents: Iterable[Document], nlp: Language | None = None,
 
 def extract_document(nlp: Language, document: Document) -> Extraction:
     document = cleaned(document)  # a build reads documents without cleaning those it has cached
-    lexicon = {c.key: c for c in load_lexicon()}
+    lexicon = _by_key()
     cues = load_cues()
     out = Extraction(doc=document)
     used: dict[str, set[str]] = {}
@@ -97,14 +99,24 @@ def extract_document(nlp: Language, document: Document) -> Extraction:
     return out
 
 
+@cache
+def _by_key() -> Mapping[str, Concept]:
+    return MappingProxyType({c.key: c for c in load_lexicon()})
+
+
+@cache
+def _always_salient() -> frozenset[str]:
+    # A risk or a safeguard is worth listing even when named once; a stage or technique named once in
+    # passing ("AI development", "transfer learning") is not.
+    return frozenset(c.key for c in load_lexicon() if {"Risk", "Intervention"} & set(c.types))
+
+
 def _salient(out: Extraction, used: dict[str, set[str]], block_spans: dict[int, list[tuple[Span, int]]],
              document: Document) -> set[str]:
     """Concepts with a role in the document, as an analyst would list them: in a relation, mentioned
     more than once, any risk or intervention, or the topic of a heading or of a `Term: ...` lead-in."""
     counts = Counter(m.concept for m in out.mentions)
-    # A risk or a safeguard is worth listing even when named once; a stage or technique named once in
-    # passing ("AI development", "transfer learning") is not.
-    always = {c.key for c in load_lexicon() if {"Risk", "Intervention"} & set(c.types)}
+    always = _always_salient()
     keys = {k for k, n in counts.items() if n >= 2} | set(used) | {k for k in counts if k in always}
     headings = {h for _, _, h in document.blocks if h >= 0}
     for index, spans in block_spans.items():
@@ -162,7 +174,7 @@ def _evidence(document: Document, found: Found, offset: int, topic_offset: int |
 
 
 def _add(out: Extraction, used: dict[str, set[str]], ev: Evidence, predicate: str,
-         lexicon: dict[str, Concept]) -> None:
+         lexicon: Mapping[str, Concept]) -> None:
     relation = Relation(ev.subject.concept, predicate, ev.object.concept)
     evidence = out.relations.setdefault(relation, [])
     if any(e.subject.start == ev.subject.start and e.object.start == ev.object.start for e in evidence):
@@ -174,7 +186,7 @@ def _add(out: Extraction, used: dict[str, set[str]], ev: Evidence, predicate: st
 
 
 def _heading_relations(document: Document, heading: list[tuple[Span, int]], body: list[tuple[Span, int]],
-                       lexicon: dict[str, Concept], cues: Cues) -> Iterator[tuple[str, Evidence]]:
+                       lexicon: Mapping[str, Concept], cues: Cues) -> Iterator[tuple[str, Evidence]]:
     """The concept a heading is about is the topic of the block under it.
 
     A Stage heading is the stage of every Technique and Intervention listed under it (no cue needed:
@@ -217,7 +229,7 @@ def _names_heading(span: Span) -> bool:
     return len(span) * 2 >= len(words)
 
 
-def _stage_heading(stage: Span, span: Span, lexicon: dict[str, Concept]) -> Found | None:
+def _stage_heading(stage: Span, span: Span, lexicon: Mapping[str, Concept]) -> Found | None:
     types = lexicon[span.kb_id_].types
     if span.kb_id_ == stage.kb_id_ or "Stage" in types:
         return None

@@ -18,17 +18,18 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
+from aigraph import vocab
 from aigraph.errors import BuildError
 from aigraph.fileio import atomic_write_bytes
 from aigraph.lexicon import AIG, CONCEPT_NS, KEY_PATTERN, slug
 from aigraph.model import Concept, Document, Evidence, Extraction, GraphData, Mention, Relation
 
 AIGC = Namespace(CONCEPT_NS)
-AIGD = Namespace("https://w3id.org/aigraph/doc/")
-AIGE = Namespace("https://w3id.org/aigraph/evidence/")
-GRAPH_NS = "https://w3id.org/aigraph/graph/"
-LEXICON = URIRef("https://w3id.org/aigraph/lexicon")
-PREFIXES = {"aig": AIG, "aigc": AIGC, "aigd": AIGD, "aige": AIGE, "prov": PROV, "skos": SKOS}
+AIGD = Namespace(vocab.DOC_NS)
+AIGE = Namespace(vocab.EVIDENCE_NS)
+GRAPH_NS = vocab.GRAPH_NS
+LEXICON = URIRef(vocab.LEXICON_GRAPH)
+PREFIXES = vocab.PREFIXES
 _IRI = re.compile(r"^https://w3id\.org/aigraph/[a-z]+[/#][A-Za-z0-9-]+$")
 
 
@@ -172,7 +173,7 @@ def write_graph(dataset: Dataset, out_dir: Path) -> tuple[Path, Path]:
     order, so quads are sorted here and the files are byte-identical for the same corpus.
     """
     quads = sorted({_to_ox_quad(q) for q in dataset.quads((None, None, None, None))}, key=_quad_order)
-    prefixes = {p: str(ns) for p, ns in {**PREFIXES, "rdf": RDF, "rdfs": RDFS, "xsd": XSD}.items()}
+    prefixes = PREFIXES
     trig, ttl = out_dir / "graph.trig", out_dir / "graph.ttl"
     triples = sorted({q.triple for q in quads}, key=lambda t: _quad_order(ox.Quad(*t)))
     # Both serialized before either is written: a failure leaves both old files as they were.

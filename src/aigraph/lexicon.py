@@ -15,11 +15,12 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 from rdflib.term import Node
 
+from aigraph import vocab
 from aigraph.errors import InputError
 from aigraph.model import CLASSES, PREDICATES, Concept
 
-AIG = Namespace("https://w3id.org/aigraph/ontology#")
-CONCEPT_NS = "https://w3id.org/aigraph/concept/"
+AIG = Namespace(vocab.AIG)
+CONCEPT_NS = vocab.CONCEPT_NS
 KEY_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 

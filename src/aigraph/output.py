@@ -20,7 +20,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from aigraph.query import PREFIXES, QueryResult, Term
+from aigraph.query import QueryResult, Term
+from aigraph.vocab import PREFIXES, XSD
 
 FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json", "md", "xml")
 GRAPH_FORMATS: tuple[str, ...] = ("turtle", "ntriples", "rdfxml")
@@ -37,7 +38,7 @@ MEDIA_TYPES: dict[str, str] = {
 }
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML}
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD = XSD
 _BARE = {  # TSV writes these literals bare, as Turtle does
     _XSD + "integer": re.compile(r"[+-]?\d+"),
     _XSD + "decimal": re.compile(r"[+-]?\d*\.\d+"),

@@ -26,6 +26,7 @@ from aigraph.errors import InputError, QueryError, QuerySyntaxError
 from aigraph.named import NamedQuery, Param, bind_params, get_named, named_queries, sparql_string
 from aigraph.safety import check_dataset
 from aigraph.safety import check_query as _check_query
+from aigraph.vocab import PREFIXES, RDF, XSD
 
 __all__ = [
     "PREFIXES", "NamedQuery", "Param", "QueryResult", "Term", "bind_params", "check_query", "graph_names",
@@ -34,21 +35,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Prefixes every query may use without declaring them (a query's own PREFIX lines win).
-PREFIXES: dict[str, str] = {
-    "aig": "https://w3id.org/aigraph/ontology#",
-    "aigc": "https://w3id.org/aigraph/concept/",
-    "aigd": "https://w3id.org/aigraph/doc/",
-    "aige": "https://w3id.org/aigraph/evidence/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_STRING = XSD + "string"
+XSD_BOOLEAN = XSD + "boolean"
+RDF_LANG_STRING = RDF + "langString"
 
 _FORMATS: dict[str, ox.RdfFormat] = {
     ".trig": ox.RdfFormat.TRIG,

@@ -8,7 +8,7 @@ or between them in the text (weaker). A negation on the path drops the pair; a h
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
@@ -44,7 +44,7 @@ class Found:
     sentence: Span  # the text that states it: one sentence, or two adjacent ones for an anaphor
 
 
-def find_relations(doc: Doc, spans: Sequence[Span], concepts: dict[str, Concept], cues: Cues) -> list[Found]:
+def find_relations(doc: Doc, spans: Sequence[Span], concepts: Mapping[str, Concept], cues: Cues) -> list[Found]:
     found: list[Found] = []
     previous: list[Span] = []
     lead = lead_in(doc, spans)
@@ -81,7 +81,7 @@ def _anaphor_topic(sent: Span, previous: list[Span]) -> Span | None:
     return subjects[0] if subjects else None
 
 
-def topic_relations(topic: Span, sent: Span, inside: list[Span], concepts: dict[str, Concept], cues: Cues,
+def topic_relations(topic: Span, sent: Span, inside: list[Span], concepts: Mapping[str, Concept], cues: Cues,
                     rule: str, stated: Span) -> Iterator[Found]:
     """Relations between a topic from outside the sentence and the concepts in it."""
     hedged = any(t.lower_ in cues.hedges for t in sent)
@@ -115,7 +115,7 @@ def _triple(oriented: tuple[Span, Span], predicate: str) -> tuple[Span, str, Spa
     return oriented[0], predicate, oriented[1]
 
 
-def _best(a: Span, b: Span, concepts: dict[str, Concept], cues: Cues, hedged: bool) -> Found | None:
+def _best(a: Span, b: Span, concepts: Mapping[str, Concept], cues: Cues, hedged: bool) -> Found | None:
     best: Found | None = None
     compound = _compound(a, b, concepts)
     if compound is not None:
@@ -148,7 +148,7 @@ def _outside_stage(stage: Span, predicate: str) -> bool:
 
 
 def _orient(
-    a: Span, b: Span, concepts: dict[str, Concept], domain: tuple[str, ...], range_: tuple[str, ...]
+    a: Span, b: Span, concepts: Mapping[str, Concept], domain: tuple[str, ...], range_: tuple[str, ...]
 ) -> tuple[Span, Span] | None:
     ta, tb = set(concepts[a.kb_id_].types), set(concepts[b.kb_id_].types)
     if ta & set(domain) and tb & set(range_):
@@ -210,7 +210,7 @@ def _negates(token: Token, negations: frozenset[str]) -> bool:
     return any(child.dep_ == "neg" for child in token.children)
 
 
-def _compound(a: Span, b: Span, concepts: dict[str, Concept]) -> Found | None:
+def _compound(a: Span, b: Span, concepts: Mapping[str, Concept]) -> Found | None:
     """A stage naming the phase of the next noun: "pretraining scaling", "deployment monitoring"."""
     if b.start != a.end or not (b.start <= a.root.head.i < b.end):
         return None
