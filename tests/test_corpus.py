@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aigraph.corpus import clean, read_corpus
+from aigraph.corpus import clean, read_corpus, title_of
 from aigraph.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,8 +38,8 @@ def test_markdown_markup_is_not_text_but_offsets_stay_in_the_file() -> None:
         'A timestamp <a class="yt" data-t="00:41:52">[00:41:52]</a> goes, &amp; stays.\n\n'
         "- item one\n  continued here\n- item two\n"
     )
-    text, offsets, blocks, title = clean(raw)
-    assert title == "Risks"
+    text, offsets, blocks = clean(raw)
+    assert title_of(raw) == "Risks"
     assert "title:" not in text and "**" not in text and "https" not in text and "00:41" not in text
     assert "Some bold text with a link and wiki label." in text
     assert "goes, & stays." in text
@@ -57,7 +57,7 @@ def test_hard_wrapped_paragraph_is_one_block_and_short_lines_are_not() -> None:
         "This is a long line of prose that the writer wrapped at a fixed width\n"
         "and it goes on here to the end.\nReasoning\nShort line follows.\n"
     )
-    text, _, blocks, _ = clean(raw)
+    text, _, blocks = clean(raw)
     pieces = [text[s:e] for s, e, _ in blocks]
     assert pieces[0].endswith("wrapped at a fixed width and it goes on here to the end.")
     assert "Reasoning" in pieces
@@ -83,7 +83,7 @@ def test_errors_and_skips(tmp_path: Path) -> None:
 
 def test_text_of_two_page_elements_run_together_becomes_two_sentences() -> None:
     raw = "1.1 Research & FoundationsDevelop robust methods. DeepMind and JavaScript stay whole."
-    text, offsets, _, _ = clean(raw)
+    text, offsets, _ = clean(raw)
     assert text == "1.1 Research & Foundations. Develop robust methods. DeepMind and JavaScript stay whole."
     _verbatim(raw, text, offsets)
     assert raw[offsets[text.index("Develop")] :].startswith("Develop")
@@ -91,7 +91,7 @@ def test_text_of_two_page_elements_run_together_becomes_two_sentences() -> None:
 
 def test_title_lines_of_a_page_saved_as_text_are_headings() -> None:
     raw = "Plan and Design\nDesigning the AI system, defining requirements.\nManage\nPrioritising risks.\n"
-    text, _, blocks, _ = clean(raw)
+    text, _, blocks = clean(raw)
     pieces = [(text[s:e], h) for s, e, h in blocks]
     assert pieces == [("Plan and Design", -1), ("Designing the AI system, defining requirements.", 0),
                       ("Manage", -1), ("Prioritising risks.", 2)]
@@ -100,7 +100,7 @@ def test_title_lines_of_a_page_saved_as_text_are_headings() -> None:
 def test_wrapped_line_joins_only_mid_sentence() -> None:
     raw = ("Researchers often have extensive lists of ideas they wish to explore\n"
            "<a>[00:41:52]</a>. A critical skill is shot calling\nand it goes on.\n")
-    text, _, blocks, _ = clean(raw)
+    text, _, blocks = clean(raw)
     assert len(blocks) == 1
     assert text == ("Researchers often have extensive lists of ideas they wish to explore. "
                     "A critical skill is shot calling and it goes on.")
@@ -113,7 +113,7 @@ def test_figures_citations_attribute_lists_and_comments_are_not_text() -> None:
         "## 2.3.1 Bio Risk {: #01}\n\nDNA costs halve ([Carlson, 2009](https://pubmed/1)). Others agree "
         "(Smith et al., 2023; Jones and Lee, 2021). A plain aside (like this one) stays. <!-- hidden -->Done.\n"
     )
-    text, offsets, _, _ = clean(raw)
+    text, offsets, _ = clean(raw)
     assert text == ("Intro text here.\n\n2.3.1 Bio Risk\n\nDNA costs halve. Others agree. "
                     "A plain aside (like this one) stays. Done.")
     _verbatim(raw, text, offsets)
@@ -121,23 +121,25 @@ def test_figures_citations_attribute_lists_and_comments_are_not_text() -> None:
 
 def test_giant_runs_without_spaces_are_not_text() -> None:
     raw = "Intro. " + "ab-" * 70_000 + " tail words."
-    text, offsets, _, _ = clean(raw)
+    text, offsets, _ = clean(raw)
     assert text == "Intro. tail words."
     assert raw[offsets[text.index("tail")] :].startswith("tail words.")
 
 
-def test_title_without_cleaning_equals_the_cleaners_title() -> None:
-    from aigraph.corpus import cleaned, scan_corpus, title_of
+def test_title_is_front_matter_else_first_level_one_heading_as_cleaned() -> None:
+    from aigraph.corpus import cleaned, scan_corpus
 
-    samples = [
-        "---\ntitle: 'Front'\n---\n# Heading\ntext",
-        "intro\n\n# **Bold** [title](x)\n\n# Second",
-        "<figure>\n# Not this\n</figure>\n\n#   \n\n# Real",
-        "no heading at all\n## only level two",
-        *(p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus").glob("*.txt"))),
-    ]
-    for raw in samples:
-        assert title_of(raw) == clean(raw)[3], raw[:40]
+    samples = {
+        "---\ntitle: 'Front'\n---\n# Heading\ntext": "Front",
+        "intro\n\n# **Bold** [title](x)\n\n# Second": "Bold title",
+        "<figure>\n# Not this\n</figure>\n\n#   \n\n# Real": "Real",
+        "no heading at all\n## only level two": "",
+    }
+    for raw, title in samples.items():
+        assert title_of(raw) == title, raw[:40]
+    assert [d.title for d in read_corpus(ROOT / "corpus")][:3] == [
+        "AI Development", "001_43cf88efc51df488", "Challenges and methodologies in AI research and development",
+    ]  # fmt: skip
     lazy = scan_corpus(ROOT / "corpus", clean_text=False).documents
     eager = read_corpus(ROOT / "corpus")
     assert not lazy[0].cleaned and lazy[0].text == ""

@@ -95,7 +95,7 @@ def test_reader_offsets_always_slice_the_file_to_the_mention(folder: Path, raw: 
 @settings(FUZZ, max_examples=300)
 @given(raw=st.one_of(document_text, st.text(max_size=200)))
 def test_markup_stripper_never_fails_and_offsets_stay_in_the_file(raw: str) -> None:
-    text, offsets, blocks, _ = clean(raw)
+    text, offsets, blocks = clean(raw)
     _verbatim(raw, text, offsets)
     for start, end, heading in blocks:
         assert 0 <= start <= end <= len(text) and heading < len(blocks)
@@ -110,7 +110,7 @@ WRAPPERS = ["**{}**", "<b>{}</b>", "[{}](https://example.org/p?q=1)", "<span cla
                       min_size=1, max_size=10))
 def test_markup_stripper_keeps_the_words_and_drops_the_markup(parts: list[tuple[str, str]]) -> None:
     raw = " ".join(wrapper.format(word) for word, wrapper in parts) + "\n"
-    text, offsets, _, _ = clean(raw)
+    text, offsets, _ = clean(raw)
     assert text.split() == [word for word, _ in parts]
     for token in ("**", "<", ">", "https", "](", "`", "[[", "javascript", "[12]"):
         assert token not in text

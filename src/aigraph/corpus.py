@@ -155,12 +155,13 @@ def cleaned(document: Document) -> Document:
     """The document with its cleaned text, offset map and blocks (itself when it has them already)."""
     if document.cleaned:
         return document
-    text, offsets, blocks, _ = clean(document.raw)
+    text, offsets, blocks = clean(document.raw)
     return replace(document, text=text, offsets=tuple(offsets), blocks=tuple(blocks), cleaned=True)
 
 
 def title_of(raw: str) -> str:
-    """The title `clean` finds (front matter, else the first level-1 heading), without cleaning the rest."""
+    """The title of a file: its front matter's, else its first non-empty level-1 heading (as `clean` would
+    render it), else ""; found without cleaning the rest."""
     title, body_start = _front_matter(raw)
     if title:
         return title
@@ -180,9 +181,9 @@ def _label(text: str) -> str:
     return " ".join(kept.split())
 
 
-def clean(raw: str) -> tuple[str, list[int], list[tuple[int, int, int]], str]:
-    """Return cleaned text, its offset map into `raw`, its blocks and a title."""
-    title, body_start = _front_matter(raw)
+def clean(raw: str) -> tuple[str, list[int], list[tuple[int, int, int]]]:
+    """Return cleaned text, its offset map into `raw` and its blocks (the title is `title_of`'s)."""
+    _, body_start = _front_matter(raw)
     out: list[str] = []
     offsets: list[int] = []
     blocks: list[tuple[int, int, int]] = []
@@ -198,7 +199,6 @@ def clean(raw: str) -> tuple[str, list[int], list[tuple[int, int, int]], str]:
             headings = {lv: h for lv, h in headings.items() if lv < level}
             context = headings[max(headings)] if headings else -1
             headings[level] = len(blocks)
-            title = title or (text if level == 1 else "")
         if out:
             out.append("\n\n")
             offsets.extend([offsets[-1] + 1, offsets[-1] + 1])
@@ -206,7 +206,7 @@ def clean(raw: str) -> tuple[str, list[int], list[tuple[int, int, int]], str]:
         _emit(pieces, out, offsets)
         blocks.append((begin, len(offsets), context))
     offsets.append(len(raw))
-    return "".join(out), offsets, blocks, title
+    return "".join(out), offsets, blocks
 
 
 def _emit(pieces: list[Piece], out: list[str], offsets: list[int]) -> None:

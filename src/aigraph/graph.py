@@ -173,12 +173,11 @@ def write_graph(dataset: Dataset, out_dir: Path) -> tuple[Path, Path]:
     order, so quads are sorted here and the files are byte-identical for the same corpus.
     """
     quads = sorted({_to_ox_quad(q) for q in dataset.quads((None, None, None, None))}, key=_quad_order)
-    prefixes = PREFIXES
     trig, ttl = out_dir / "graph.trig", out_dir / "graph.ttl"
     triples = sorted({q.triple for q in quads}, key=lambda t: _quad_order(ox.Quad(*t)))
     # Both serialized before either is written: a failure leaves both old files as they were.
-    trig_bytes = _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
-    ttl_bytes = _bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
+    trig_bytes = _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
+    ttl_bytes = _bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
     atomic_write_bytes(trig, trig_bytes)
     atomic_write_bytes(ttl, ttl_bytes)
     return trig, ttl
