@@ -128,4 +128,4 @@ def test_cli(built: Path, tmp_path: Path) -> None:
     code, _, err = run("--store", str(built), "--format", "xml")
     assert code == 2 and "Invalid value for '--format'" in err
     code, _, err = run("--store", str(tmp_path / "nothing"), "--format", "nt")
-    assert code == 1 and err.startswith("Error:") and "aigraph build" in err
+    assert code == 1 and err.startswith("Error:") and "no such build folder" in err and "aigraph build" in err

@@ -137,7 +137,11 @@ def load_store(path: Path) -> ox.Store:
 
         if find_store(path) is not None:
             return open_store(path)
+        if not (path / "graph.trig").is_file():
+            raise InputError(f"{path}: no built graph here (no store, no graph.trig); run `aigraph build` first")
         path = path / "graph.trig"
+    if not path.exists():
+        raise InputError(f"{path}: no such build folder or graph file; run `aigraph build` first to create it")
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(
@@ -145,7 +149,7 @@ def load_store(path: Path) -> ox.Store:
             f"give a {', '.join(_FORMATS)} file (`aigraph build` writes .trig)"
         )
     if not path.is_file():
-        raise InputError(f"{path}: graph file not found; run `aigraph build` first to create it")
+        raise InputError(f"{path}: not a regular file; give a build folder or a graph file")
     store = ox.Store()
     try:
         store.load(path=str(path), format=fmt)
