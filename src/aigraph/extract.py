@@ -6,8 +6,6 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import cache
-from types import MappingProxyType
 from typing import Any
 
 import spacy
@@ -67,12 +65,12 @@ def extract(documents: Iterable[Document], nlp: Language | None = None,
 
 def extract_document(nlp: Language, document: Document) -> Extraction:
     document = cleaned(document)  # a build reads documents without cleaning those it has cached
-    lexicon = _by_key()
+    matcher: Any = nlp.get_pipe("aigraph_concepts")
+    lexicon: Mapping[str, Concept] = matcher.concepts  # what the pipeline was initialized with
     cues = load_cues()
     out = Extraction(doc=document)
     used: dict[str, set[str]] = {}
     block_spans: dict[int, list[tuple[Span, int]]] = {}
-    matcher: Any = nlp.get_pipe("aigraph_concepts")
     matcher.begin_document()
     for (doc, (offset, block)) in nlp.pipe(_chunks(document), as_tuples=True):
         spans = list(doc.spans[SPAN_KEY])
@@ -87,7 +85,7 @@ def extract_document(nlp: Language, document: Document) -> Extraction:
             for rel, ev in _heading_relations(document, block_spans.get(heading, []),
                                               block_spans.get(index, []), lexicon, cues):
                 _add(out, used, ev, rel, lexicon)
-    out.mentions = [m for m in out.mentions if m.concept in _salient(out, used, block_spans, document)]
+    out.mentions = [m for m in out.mentions if m.concept in _salient(out, used, block_spans, document, lexicon)]
     for mention in out.mentions:
         concept = lexicon[mention.concept]
         types = [t for t in concept.types if t in used.get(concept.key, ())] or [concept.types[0]]
@@ -99,25 +97,15 @@ def extract_document(nlp: Language, document: Document) -> Extraction:
     return out
 
 
-@cache
-def _by_key() -> Mapping[str, Concept]:
-    return MappingProxyType({c.key: c for c in load_lexicon()})
-
-
-@cache
-def _always_salient() -> frozenset[str]:
-    # A risk or a safeguard is worth listing even when named once; a stage or technique named once in
-    # passing ("AI development", "transfer learning") is not.
-    return frozenset(c.key for c in load_lexicon() if {"Risk", "Intervention"} & set(c.types))
-
-
 def _salient(out: Extraction, used: dict[str, set[str]], block_spans: dict[int, list[tuple[Span, int]]],
-             document: Document) -> set[str]:
+             document: Document, lexicon: Mapping[str, Concept]) -> set[str]:
     """Concepts with a role in the document, as an analyst would list them: in a relation, mentioned
     more than once, any risk or intervention, or the topic of a heading or of a `Term: ...` lead-in."""
     counts = Counter(m.concept for m in out.mentions)
-    always = _always_salient()
-    keys = {k for k, n in counts.items() if n >= 2} | set(used) | {k for k in counts if k in always}
+    # A risk or a safeguard is worth listing even when named once; a stage or technique named once in
+    # passing ("AI development", "transfer learning") is not.
+    always = {k for k in counts if {"Risk", "Intervention"} & set(lexicon[k].types)}
+    keys = {k for k, n in counts.items() if n >= 2} | set(used) | always
     headings = {h for _, _, h in document.blocks if h >= 0}
     for index, spans in block_spans.items():
         keys.update(s.kb_id_ for s, _ in spans if s.root.dep_ in ("nsubj", "nsubjpass") or s.root.head == s.root

@@ -38,12 +38,11 @@ MEDIA_TYPES: dict[str, str] = {
 }
 _RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML}
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_XSD = XSD
 _BARE = {  # TSV writes these literals bare, as Turtle does
-    _XSD + "integer": re.compile(r"[+-]?\d+"),
-    _XSD + "decimal": re.compile(r"[+-]?\d*\.\d+"),
-    _XSD + "double": re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+"),
-    _XSD + "boolean": re.compile(r"true|false"),
+    XSD + "integer": re.compile(r"[+-]?\d+"),
+    XSD + "decimal": re.compile(r"[+-]?\d*\.\d+"),
+    XSD + "double": re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+"),
+    XSD + "boolean": re.compile(r"true|false"),
 }
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
