@@ -114,6 +114,15 @@ def test_concept_as_modifier_of_a_stop_head_is_not_a_mention(nlp: Language, tmp_
     assert ex.mentions[0].start == len("Training data shapes the model. ")
 
 
+def test_a_chapter_named_after_a_concept_is_a_cross_reference(nlp: Language, tmp_path: Path) -> None:
+    text = ("We measure situational awareness in the evaluations chapter. "
+            "Red teaming, covered in the red teaming section, reduces jailbreaks.")
+    ex = run(nlp, tmp_path, text)
+    assert "evaluation" not in {m.concept for m in ex.mentions}
+    assert [m.text for m in ex.mentions if m.concept == "red-teaming"] == ["Red teaming"]
+    assert {(r.subject, r.predicate, r.object) for r in ex.relations} == {("jailbreak", "mitigatedBy", "red-teaming")}
+
+
 def test_coordination_shares_a_modifier_or_an_object(nlp: Language) -> None:
     def found(text: str) -> set[tuple[str, str]]:
         doc = nlp(text)
