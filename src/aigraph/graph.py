@@ -29,7 +29,6 @@ AIGD = Namespace(vocab.DOC_NS)
 AIGE = Namespace(vocab.EVIDENCE_NS)
 GRAPH_NS = vocab.GRAPH_NS
 LEXICON = URIRef(vocab.LEXICON_GRAPH)
-PREFIXES = vocab.PREFIXES
 _IRI = re.compile(r"^https://w3id\.org/aigraph/[a-z]+[/#][A-Za-z0-9-]+$")
 
 
@@ -98,7 +97,7 @@ def build_dataset(extractions: list[Extraction], duplicates: Iterable[tuple[Docu
     """One named graph per document; a duplicate (a file with the bytes of the document named second)
     gets a graph with its own aig:Document only, `prov:alternateOf` that document: both sources stay."""
     dataset = Dataset()
-    for prefix, ns in PREFIXES.items():
+    for prefix, ns in vocab.PREFIXES.items():
         dataset.bind(prefix, ns)
     duplicates = list(duplicates)
     slugs = doc_slugs([*(ex.doc.name for ex in extractions), *(doc.name for doc, _ in duplicates)])
@@ -176,8 +175,8 @@ def write_graph(dataset: Dataset, out_dir: Path) -> tuple[Path, Path]:
     trig, ttl = out_dir / "graph.trig", out_dir / "graph.ttl"
     triples = sorted({q.triple for q in quads}, key=lambda t: _quad_order(ox.Quad(*t)))
     # Both serialized before either is written: a failure leaves both old files as they were.
-    trig_bytes = _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=PREFIXES))
-    ttl_bytes = _bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
+    trig_bytes = _bytes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=vocab.PREFIXES))
+    ttl_bytes = _bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=vocab.PREFIXES))
     atomic_write_bytes(trig, trig_bytes)
     atomic_write_bytes(ttl, ttl_bytes)
     return trig, ttl
