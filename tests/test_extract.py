@@ -171,6 +171,15 @@ def test_after_a_stage_and_parallel_clauses_are_not_relations(nlp: Language, tmp
     assert not any("post-training" in (r.subject, r.object) for r in ex.relations)
 
 
+def test_risks_before_a_stage_are_not_that_stages_risks(nlp: Language, tmp_path: Path) -> None:
+    ex = run(nlp, tmp_path, "Models can be dangerous even before deployment, due to risks like power-seeking.\n\n"
+                            "Dangerous capabilities might emerge after deployment, creating power-seeking.")
+    assert [(r.subject, r.predicate) for r in ex.relations if r.object == "power-seeking"] == [
+        ("deployment", "introducesRisk")]
+    (evidence,) = ex.relations[next(r for r in ex.relations if r.object == "power-seeking")]
+    assert evidence.sentence.startswith("Dangerous capabilities might emerge after deployment")
+
+
 def test_examples_and_conjuncts_share_their_preposition(nlp: Language, tmp_path: Path) -> None:
     ex = run(nlp, tmp_path, "Models are improved during post-training via techniques such as distillation and "
                             "model merging.\n\nScaffolding appears in papers about deployment.")

@@ -28,6 +28,7 @@ PRIORITY = ("mitigatedBy", "introducesRisk", "usesTechnique", "appliesAt")
 TEMPORAL = frozenset({"during", "throughout"})
 EXAMPLE_PREPS = frozenset({"as", "like", "including"})
 OUTSIDE = frozenset({"after", "before", "prior", "beyond", "outside"})
+BEFORE = frozenset({"before", "prior"})
 ANAPHORS = frozenset({"this", "it", "that", "these", "they", "such"})
 
 
@@ -129,7 +130,7 @@ def _best(a: Span, b: Span, concepts: Mapping[str, Concept], cues: Cues, hedged:
         if oriented is None:
             continue
         subject, obj = oriented
-        if _outside_stage(subject if predicate == "usesTechnique" else obj, predicate):
+        if _outside(subject, obj, predicate):
             continue
         rule, conf = _evidence(a, b, path, cues.predicates[predicate], cues.negations)
         if rule is None:
@@ -141,10 +142,18 @@ def _best(a: Span, b: Span, concepts: Mapping[str, Concept], cues: Cues, hedged:
     return best
 
 
-def _outside_stage(stage: Span, predicate: str) -> bool:
-    """ "After pre-training, models are fine-tuned": the technique is placed outside that stage."""
-    head = stage.root.head
-    return predicate in ("usesTechnique", "appliesAt") and head.lower_ in OUTSIDE and head.i != stage.root.i
+def _outside(subject: Span, obj: Span, predicate: str) -> bool:
+    """ "After pre-training, models are fine-tuned": the technique is placed outside that stage.
+    "Dangerous even before deployment, due to risks like theft": the risk is not deployment's (a risk
+    "after deployment" is)."""
+    if predicate == "introducesRisk":
+        span, outside = subject, BEFORE
+    elif predicate in ("usesTechnique", "appliesAt"):
+        span, outside = (subject if predicate == "usesTechnique" else obj), OUTSIDE
+    else:
+        return False
+    head = span.root.head
+    return head.lower_ in outside and head.i != span.root.i
 
 
 def _orient(
