@@ -171,6 +171,15 @@ def test_after_a_stage_and_parallel_clauses_are_not_relations(nlp: Language, tmp
     assert not any("post-training" in (r.subject, r.object) for r in ex.relations)
 
 
+def test_rather_than_negates_through_its_preposition(nlp: Language, tmp_path: Path) -> None:
+    ex = run(nlp, tmp_path, "Rather than preventing proliferation, restrictive measures can catalyze races, as "
+                            "evidenced by the response to export controls.\n\n"
+                            "This instead uses more compute at runtime through techniques like chain-of-thought "
+                            "prompting.")
+    assert {(r.subject, r.predicate, r.object) for r in ex.relations} == {
+        ("inference", "usesTechnique", "chain-of-thought-prompting")}
+
+
 def test_risks_before_a_stage_are_not_that_stages_risks(nlp: Language, tmp_path: Path) -> None:
     ex = run(nlp, tmp_path, "Models can be dangerous even before deployment, due to risks like power-seeking.\n\n"
                             "Dangerous capabilities might emerge after deployment, creating power-seeking.")

@@ -216,7 +216,10 @@ def _cue(token: Token, cue_set: frozenset[str]) -> bool:
 def _negates(token: Token, negations: frozenset[str]) -> bool:
     if token.dep_ == "neg" or token.lower_ in negations:
         return True
-    return any(child.dep_ == "neg" for child in token.children)
+    # "rather than preventing X", "instead of X": the adverb hangs from the preposition, off the path
+    # between the two concepts ("this instead uses X" is no negation: there it hangs from the verb)
+    return any(child.dep_ == "neg" or (token.pos_ == "ADP" and child.dep_ == "advmod" and child.lower_ in negations)
+               for child in token.children)
 
 
 def _compound(a: Span, b: Span, concepts: Mapping[str, Concept]) -> Found | None:
